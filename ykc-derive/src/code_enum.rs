@@ -1,0 +1,99 @@
+//! `#[derive(CodeEnum)]`: an enum of wire codes with an `Unknown(u8)` fallback.
+
+use crate::model::lit;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields};
+
+struct Variant {
+    ident: syn::Ident,
+    code: u64,
+    name: String,
+    zh: String,
+}
+
+/// Emits `impl ykc::CodeEnum`.
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let Data::Enum(data) = &input.data else {
+        return Err(syn::Error::new(input.ident.span(), "#[derive(CodeEnum)] applies to enums"));
+    };
+    let mut errs: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match &mut errs {
+        Some(all) => all.combine(e),
+        None => errs = Some(e),
+    };
+    let mut variants = Vec::new();
+    let mut unknown = None;
+    for v in &data.variants {
+        match &v.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 && v.ident == "Unknown" => unknown = Some(v.ident.clone()),
+            Fields::Unit => match parse_variant(v) {
+                Ok(var) => variants.push(var),
+                Err(e) => push(e),
+            },
+            _ => push(syn::Error::new(v.span(), "variants are unit variants with #[ykc(code = N)], plus one `Unknown(u8)`")),
+        }
+    }
+    if unknown.is_none() {
+        push(syn::Error::new(input.ident.span(), "a CodeEnum needs an `Unknown(u8)` variant for codes the table does not list"));
+    }
+    for (i, a) in variants.iter().enumerate() {
+        if variants.iter().skip(i + 1).any(|b| b.code == a.code) {
+            push(syn::Error::new(a.ident.span(), format!("code {:#04X} is used twice", a.code)));
+        }
+    }
+    if let Some(e) = errs {
+        return Err(e);
+    }
+    let ident = &input.ident;
+    let values = variants.iter().map(|v| {
+        let (code, name, zh) = (v.code, lit(&v.name), lit(&v.zh));
+        quote!(::ykc::meta::EnumValue { code: #code, name: #name, zh: #zh })
+    });
+    let from = variants.iter().map(|v| {
+        let (id, code) = (&v.ident, v.code);
+        quote!(#code => #ident::#id,)
+    });
+    let to = variants.iter().map(|v| {
+        let (id, code) = (&v.ident, v.code);
+        quote!(#ident::#id => #code,)
+    });
+    Ok(quote! {
+        impl ::ykc::CodeEnum for #ident {
+            const VALUES: &'static [::ykc::meta::EnumValue] = &[#(#values),*];
+            fn from_code(code: u64) -> Self {
+                match code {
+                    #(#from)*
+                    other => #ident::Unknown(::core::convert::TryFrom::try_from(other).unwrap_or(::core::primitive::u8::MAX)),
+                }
+            }
+            fn code(&self) -> u64 {
+                match self {
+                    #(#to)*
+                    #ident::Unknown(c) => ::core::convert::Into::<u64>::into(*c),
+                }
+            }
+        }
+    })
+}
+
+fn parse_variant(v: &syn::Variant) -> syn::Result<Variant> {
+    let mut out = Variant { ident: v.ident.clone(), code: u64::MAX, name: String::new(), zh: String::new() };
+    for attr in v.attrs.iter().filter(|a| a.path().is_ident("ykc")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+            match key.as_str() {
+                "code" => out.code = meta.value()?.parse::<syn::LitInt>()?.base10_parse()?,
+                "name" => out.name = meta.value()?.parse::<syn::LitStr>()?.value(),
+                "zh" => out.zh = meta.value()?.parse::<syn::LitStr>()?.value(),
+                _ => return Err(meta.error(format!("unknown ykc variant attribute `{key}`"))),
+            }
+            Ok(())
+        })?;
+    }
+    if out.code == u64::MAX {
+        return Err(syn::Error::new(v.ident.span(), format!("variant `{}` needs #[ykc(code = N)]", v.ident)));
+    }
+    Ok(out)
+}

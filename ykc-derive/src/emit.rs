@@ -1,0 +1,401 @@
+//! Code generation for `#[derive(Frame)]` and `#[derive(Record)]`.
+//!
+//! Everything generated calls into `ykc::__private`; this file only decides
+//! offsets and which helper each field needs.
+
+use crate::model::{lit, Field, Kind, Record, Repeat};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::Ident;
+
+/// Emits the `Record` impl (and `Frame` when the struct is a frame), the view and JSON impls.
+pub fn record(m: &Record) -> TokenStream {
+    let ident = &m.ident;
+    let metas = m.fields.iter().map(field_meta);
+    let offsets = offsets(m, false);
+    let alt_offsets = offsets_tokens(m, true);
+    let alt_fixed_len = fixed_len(m, true);
+    let fixed_len = fixed_len(m, false);
+    let decode = decode_body(m);
+    let encode = encode_body(m);
+    let from_json = from_json(m);
+    let serialize = serialize(m);
+    let (view_ty, view) = view(m);
+    let frame = m.frame.as_ref().map(|_| frame_impl(m)).unwrap_or_default();
+    quote! {
+        #[doc(hidden)]
+        impl #ident {
+            const __OFF: &'static [usize] = &[#(#offsets),*];
+            const __ALT_OFF: &'static [usize] = &[#(#alt_offsets),*];
+        }
+        impl ::ykc::Record for #ident {
+            type View<'a> = #view_ty<'a>;
+            const FIELDS: &'static [::ykc::FieldMeta] = &[#(#metas),*];
+            const FIXED_LEN: usize = #fixed_len;
+            const ALT_LEN: usize = #alt_fixed_len;
+            fn decode_at(bytes: &[u8], base: usize, cx: &mut ::ykc::record::DecodeCx) -> ::core::result::Result<Self, ::ykc::Error> {
+                #decode
+            }
+            fn encode_to(&self, out: &mut ::ykc::__private::bytes::BytesMut, cx: &::ykc::record::EncodeCx) -> ::core::result::Result<(), ::ykc::Error> {
+                #encode
+            }
+            fn from_json(v: &::ykc::__private::serde_json::Value, path: &str) -> ::core::result::Result<Self, ::ykc::Error> {
+                #from_json
+            }
+            fn view_of(bytes: &[u8]) -> #view_ty<'_> {
+                #view_ty { bytes, alt: Self::__is_alt(bytes) }
+            }
+        }
+        #serialize
+        #view
+        #frame
+    }
+}
+
+/// Bytes of one fixed field in the chosen layout.
+fn size(f: &Field, alt: bool) -> TokenStream {
+    let len = if alt { f.alt_len.unwrap_or(f.len) } else { f.len };
+    let n = f.count();
+    quote!((#len * #n))
+}
+
+fn fixed_len(m: &Record, alt: bool) -> TokenStream {
+    let sizes = m.fields.iter().filter(|f| f.is_fixed()).map(|f| size(f, alt));
+    quote!(0usize #(+ #sizes)*)
+}
+
+/// Offset of each field (groups and specials get the end of the fixed part).
+fn offsets(m: &Record, alt: bool) -> Vec<TokenStream> {
+    let mut acc = quote!(0usize);
+    m.fields
+        .iter()
+        .map(|f| {
+            let here = acc.clone();
+            if f.is_fixed() {
+                let s = size(f, alt);
+                acc = quote!(#acc + #s);
+            }
+            here
+        })
+        .collect()
+}
+
+fn offsets_tokens(m: &Record, alt: bool) -> Vec<TokenStream> {
+    offsets(m, alt)
+}
+
+/// Frames with an alternative layout, and items whose fields have `alt_len` (short items).
+fn has_alt(m: &Record) -> bool {
+    m.frame.as_ref().is_some_and(|a| a.alt_layout.is_some()) || m.fields.iter().any(|f| f.alt_len.is_some())
+}
+
+fn field_meta(f: &Field) -> TokenStream {
+    let name = lit(&f.ident.to_string());
+    let name_zh = lit(&f.name_zh);
+    let note_zh = lit(&f.note_zh);
+    let unit = lit(&f.unit);
+    let kind = Ident::new(f.kind.meta_name(), Span::call_site());
+    let elem = f.elem_ty();
+    let len = if f.kind == Kind::Group { quote!(<#elem as ::ykc::Record>::FIXED_LEN) } else { let l = f.len; quote!(#l) };
+    let alt_len = f.alt_len.map_or_else(|| len.clone(), |l| quote!(#l));
+    let repeat = match &f.repeat {
+        Repeat::Once => quote!(::ykc::meta::Repeat::Once),
+        Repeat::Fixed(n) => quote!(::ykc::meta::Repeat::Fixed(#n)),
+        Repeat::Count(c) => {
+            let c = lit(&c.to_string());
+            quote!(::ykc::meta::Repeat::CountField(#c))
+        }
+        Repeat::Rest => quote!(::ykc::meta::Repeat::Rest),
+    };
+    let (decimals, offset, nz, rev) = (f.decimals, f.offset, f.null_when_zero, f.reversed);
+    let bits = f.bits.as_ref().map_or_else(|| quote!(&[]), |p| quote!(#p));
+    let values = if f.enumeration { quote!(<#elem as ::ykc::CodeEnum>::VALUES) } else { quote!(&[]) };
+    quote! {
+        ::ykc::FieldMeta {
+            name: #name, name_zh: #name_zh, kind: ::ykc::meta::FieldKind::#kind, len: #len, alt_len: #alt_len,
+            repeat: #repeat, decimals: #decimals, offset: #offset, unit: #unit, null_when_zero: #nz,
+            reversed: #rev, bits: #bits, values: #values, note_zh: #note_zh,
+        }
+    }
+}
+
+/// `(offset, len)` of field `i` in the layout the bytes use.
+fn place(m: &Record, i: usize, f: &Field) -> (TokenStream, TokenStream) {
+    let len = f.len;
+    let id = &m.ident;
+    match (has_alt(m), f.alt_len) {
+        (false, _) => (quote!(#id::__OFF[#i]), quote!(#len)),
+        (true, alt) => {
+            let alt = alt.unwrap_or(len);
+            (quote!(if alt { #id::__ALT_OFF[#i] } else { #id::__OFF[#i] }), quote!(if alt { #alt } else { #len }))
+        }
+    }
+}
+
+fn decode_body(m: &Record) -> TokenStream {
+    let check = match &m.frame {
+        Some(_) => quote! { ::ykc::__private::check_len(cx.frame, bytes, Self::FIXED_LEN)?; },
+        None => quote!(),
+    };
+    let alt_note = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(name, _)| {
+        let name = lit(name);
+        quote! {
+            if alt {
+                cx.warnings.push(::ykc::Warning { field: "", offset: base, kind: ::ykc::WarningKind::AltLayout { layout: #name } });
+            }
+        }
+    });
+    let end = if has_alt(m) {
+        let (a, b) = (fixed_len(m, true), fixed_len(m, false));
+        quote!(if alt { #a } else { #b })
+    } else {
+        fixed_len(m, false)
+    };
+    let reads = m.fields.iter().enumerate().map(|(i, f)| {
+        let id = &f.ident;
+        let ty = f.elem_ty();
+        let (at, len) = place(m, i, f);
+        let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
+        match (&f.kind, &f.repeat) {
+            (Kind::Trailing, _) => quote! { let #id = ::ykc::__private::trailing(cx.frame, bytes, #end, cx)?; },
+            (Kind::Layout, _) => quote! { let #id = alt; },
+            (Kind::Group, r) => {
+                let declared = match r {
+                    Repeat::Count(c) => quote!(::core::option::Option::Some(::core::convert::Into::<u64>::into(#c))),
+                    _ => quote!(::core::option::Option::None),
+                };
+                let short = if f.short_items { quote!(<#ty as ::ykc::Record>::ALT_LEN) } else { quote!(0usize) };
+                quote! {
+                    let (__n, __len) = ::ykc::__private::item_count(cx, #meta, bytes, #at, #declared, #short)?;
+                    let #id = ::ykc::__private::read_items::<#ty>(bytes, #at, __n, __len, base, cx)?;
+                }
+            }
+            (_, Repeat::Fixed(n)) => quote! { let #id = ::ykc::__private::read_seq::<#ty>(bytes, #at, #n, #meta, base, cx); },
+            _ => quote! { let #id: #ty = ::ykc::__private::read_len::<#ty>(bytes, #at, #len, #meta, base, cx); },
+        }
+    });
+    let ids = m.fields.iter().map(|f| &f.ident);
+    let no_rest = !m.fields.iter().any(|f| matches!(f.kind, Kind::Group | Kind::Trailing));
+    let strict_end = (m.frame.is_some() && no_rest).then(|| quote! { ::ykc::__private::trailing(cx.frame, bytes, #end, cx)?; });
+    quote! {
+        #check
+        let alt = Self::__is_alt(bytes);
+        #alt_note
+        #(#reads)*
+        #strict_end
+        ::core::result::Result::Ok(Self { #(#ids),* })
+    }
+}
+
+fn encode_body(m: &Record) -> TokenStream {
+    let writes = m.fields.iter().enumerate().map(|(i, f)| {
+        let id = &f.ident;
+        let ty = f.elem_ty();
+        let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
+        let len = f.len;
+        let len = match (has_alt(m), f.alt_len) {
+            (true, Some(a)) => quote!(if self.__alt() { #a } else { #len }),
+            _ => quote!(#len),
+        };
+        if let Some(group) = &f.counts {
+            return quote! {
+                let __count = ::ykc::__private::count_of::<#ty>(self.#group.len(), #meta, out.len(), cx)?;
+                ::ykc::__private::write::<#ty>(&__count, #len, #meta, out, cx)?;
+            };
+        }
+        match (&f.kind, &f.repeat) {
+            (Kind::Trailing, _) => quote! { out.extend_from_slice(&self.#id); },
+            (Kind::Layout, _) => quote!(),
+            (Kind::Group, _) => {
+                let max = f.max;
+                quote! { ::ykc::__private::write_items::<#ty>(&self.#id, #max, #meta, out, cx)?; }
+            }
+            (_, Repeat::Fixed(n)) => quote! { ::ykc::__private::write_seq::<#ty>(&self.#id, #n, #meta, out, cx)?; },
+            _ => quote! { ::ykc::__private::write::<#ty>(&self.#id, #len, #meta, out, cx)?; },
+        }
+    });
+    quote! {
+        #(#writes)*
+        ::core::result::Result::Ok(())
+    }
+}
+
+fn from_json(m: &Record) -> TokenStream {
+    // Groups first: count fields are derived from them.
+    let groups = m.fields.iter().enumerate().filter(|(_, f)| f.kind == Kind::Group).map(|(i, f)| {
+        let id = &f.ident;
+        let ty = f.elem_ty();
+        quote! { let #id = ::ykc::__private::json_items::<#ty>(obj, &<Self as ::ykc::Record>::FIELDS[#i], path)?; }
+    });
+    let others = m.fields.iter().enumerate().filter(|(_, f)| f.kind != Kind::Group).map(|(i, f)| {
+        let id = &f.ident;
+        let ty = f.elem_ty();
+        let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
+        if let Some(group) = &f.counts {
+            return quote! { let #id = ::ykc::__private::count_of::<#ty>(#group.len(), #meta, 0, &::ykc::record::EncodeCx { frame: ::ykc::__private::NO_FRAME })?; };
+        }
+        match (&f.kind, &f.repeat) {
+            (Kind::Trailing, _) => quote! { let #id = ::ykc::__private::json_trailing(obj, path)?; },
+            (Kind::Layout, _) => {
+                let name = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(n, _)| n.clone()).unwrap_or_default();
+                let name = lit(&name);
+                quote! { let #id = ::ykc::__private::json_layout(obj, #name); }
+            }
+            (_, Repeat::Fixed(_)) => quote! { let #id = ::ykc::__private::json_seq::<#ty>(obj, #meta, path)?; },
+            _ => quote! { let #id = ::ykc::__private::json_field::<#ty>(obj, #meta, path)?; },
+        }
+    });
+    let ids = m.fields.iter().map(|f| &f.ident);
+    quote! {
+        let obj = ::ykc::__private::json_object(v, path)?;
+        #(#groups)*
+        #(#others)*
+        ::core::result::Result::Ok(Self { #(#ids),* })
+    }
+}
+
+fn serialize(m: &Record) -> TokenStream {
+    let ident = &m.ident;
+    let entries = m.fields.iter().enumerate().map(|(i, f)| {
+        let id = &f.ident;
+        let key = lit(&id.to_string());
+        let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
+        match (&f.kind, &f.repeat) {
+            (Kind::Trailing, _) => quote! {
+                if !self.#id.is_empty() { __m.serialize_entry(#key, &::ykc::__private::HexJson(&self.#id))?; }
+            },
+            (Kind::Layout, _) => {
+                let name = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(n, _)| n.clone()).unwrap_or_default();
+                let name = lit(&name);
+                quote! { if self.#id { __m.serialize_entry(#key, #name)?; } }
+            }
+            (Kind::Group, _) => quote! { __m.serialize_entry(#key, &self.#id)?; },
+            (_, Repeat::Fixed(_)) => quote! { __m.serialize_entry(#key, &::ykc::__private::JsonSeq(&self.#id, #meta))?; },
+            _ => quote! { __m.serialize_entry(#key, &::ykc::__private::Json(&self.#id, #meta))?; },
+        }
+    });
+    quote! {
+        impl ::ykc::__private::serde::Serialize for #ident {
+            fn serialize<S: ::ykc::__private::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                use ::ykc::__private::serde::ser::SerializeMap;
+                let mut __m = s.serialize_map(::core::option::Option::None)?;
+                #(#entries)*
+                __m.end()
+            }
+        }
+    }
+}
+
+fn view(m: &Record) -> (Ident, TokenStream) {
+    let ident = &m.ident;
+    let vis = &m.vis;
+    let view_ty = format_ident!("{}View", ident);
+    let doc = format!("A zero-copy view over the bytes of a [`{ident}`]: one accessor per field, no allocation.");
+    let accessors = m.fields.iter().enumerate().map(|(i, f)| {
+        let id = &f.ident;
+        let ty = f.elem_ty();
+        let doc = format!("`{}` {}", id, f.name_zh);
+        let (at, len) = place(m, i, f);
+        let body = quote! { let alt = self.alt; let _ = alt; };
+        match (&f.kind, &f.repeat) {
+            (Kind::Trailing, _) => {
+                let end = if has_alt(m) {
+                    let (a, b) = (fixed_len(m, true), fixed_len(m, false));
+                    quote!(if self.alt { #a } else { #b })
+                } else {
+                    fixed_len(m, false)
+                };
+                quote! {
+                    #[doc = #doc]
+                    pub fn #id(&self) -> &'a [u8] { self.bytes.get(#end..).unwrap_or_default() }
+                }
+            }
+            (Kind::Layout, _) => quote! {
+                #[doc = #doc]
+                pub fn #id(&self) -> bool { self.alt }
+            },
+            (Kind::Group, _) => quote! {
+                #[doc = #doc]
+                pub fn #id(&self) -> impl ::core::iter::Iterator<Item = <#ty as ::ykc::Record>::View<'a>> + 'a {
+                    #body
+                    let rest = self.bytes.get(#at..).unwrap_or_default();
+                    rest.chunks_exact(<#ty as ::ykc::Record>::FIXED_LEN.max(1)).map(<#ty as ::ykc::Record>::view_of)
+                }
+            },
+            (_, Repeat::Fixed(n)) => quote! {
+                #[doc = #doc]
+                pub fn #id(&self) -> impl ::core::iter::Iterator<Item = <#ty as ::ykc::WireValue>::View<'a>> + 'a {
+                    #body
+                    let (at, len, b) = (#at, #len, self.bytes);
+                    (0..#n).map(move |i| <#ty as ::ykc::WireValue>::view(::ykc::__private::slice(b, at + i * len, len)))
+                }
+            },
+            _ => quote! {
+                #[doc = #doc]
+                pub fn #id(&self) -> <#ty as ::ykc::WireValue>::View<'a> {
+                    #body
+                    <#ty as ::ykc::WireValue>::view(::ykc::__private::slice(self.bytes, #at, #len))
+                }
+            },
+        }
+    });
+    let alt_check = match m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()) {
+        Some((_, body_len)) => quote!(bytes.len() == #body_len),
+        None if has_alt(m) => quote!(bytes.len() == <Self as ::ykc::Record>::ALT_LEN),
+        None => quote!(false),
+    };
+    let alt_self = m.fields.iter().find(|f| f.kind == Kind::Layout).map_or_else(|| quote!(false), |f| {
+        let id = &f.ident;
+        quote!(self.#id)
+    });
+    let tokens = quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy)]
+        #vis struct #view_ty<'a> {
+            bytes: &'a [u8],
+            alt: bool,
+        }
+        impl<'a> #view_ty<'a> {
+            /// The bytes the view reads.
+            pub fn bytes(&self) -> &'a [u8] { self.bytes }
+            #(#accessors)*
+        }
+        #[doc(hidden)]
+        impl #ident {
+            fn __is_alt(bytes: &[u8]) -> bool { let _ = bytes; #alt_check }
+            #[allow(dead_code)]
+            fn __alt(&self) -> bool { #alt_self }
+        }
+    };
+    (view_ty, tokens)
+}
+
+fn frame_impl(m: &Record) -> TokenStream {
+    let Some(a) = &m.frame else { return quote!() };
+    let ident = &m.ident;
+    let code = a.code;
+    let (name, name_zh, section) = (lit(&a.name), lit(&a.name_zh), lit(&a.section));
+    let dir = if a.up { quote!(Up) } else { quote!(Down) };
+    let reply = a.reply.map_or_else(|| quote!(::core::option::Option::None), |r| quote!(::core::option::Option::Some(#r)));
+    let group = m.fields.iter().find(|f| f.kind == Kind::Group);
+    let item = group.map_or_else(|| quote!(0usize), |g| {
+        let t = g.elem_ty();
+        quote!(<#t as ::ykc::Record>::FIXED_LEN)
+    });
+    let max = group.map_or(0, |g| g.max);
+    let alt = a.alt_layout.as_ref().map_or(0, |(_, l)| *l);
+    let trailing = a.trailing;
+    quote! {
+        impl ::ykc::Frame for #ident {
+            const CODE: u8 = #code;
+            const META: &'static ::ykc::FrameMeta = &::ykc::FrameMeta {
+                code: #code, name: #name, name_zh: #name_zh, section: #section,
+                direction: ::ykc::Direction::#dir, reply: #reply,
+                body_len: ::ykc::meta::BodyLen {
+                    fixed: <Self as ::ykc::Record>::FIXED_LEN, item: #item, max_items: #max, alt: #alt, trailing: #trailing,
+                },
+                fields: <Self as ::ykc::Record>::FIELDS,
+            };
+        }
+    }
+}

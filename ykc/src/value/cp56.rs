@@ -1,0 +1,176 @@
+//! CP56Time2a timestamps (ERRATA T2, R6).
+
+use super::WireValue;
+use crate::error::WarningKind;
+use crate::meta::FieldMeta;
+use serde::Serializer;
+use serde_json::Value;
+use std::fmt;
+
+/// A CP56Time2a value, kept as its 7 wire bytes.
+///
+/// Layout: milliseconds (u16 LE, seconds × 1000 + ms), minute (b2 & 0x3F),
+/// hour (b3 & 0x1F), day of month (b4 & 0x1F, day of week in the top 3 bits),
+/// month (b5 & 0x0F), year − 2000 (b6 & 0x7F). Local time, UTC+8.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Cp56Time(pub [u8; 7]);
+
+/// The calendar reading of a [`Cp56Time`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    /// Full year (2000–2127).
+    pub year: u16,
+    /// 1–12.
+    pub month: u8,
+    /// 1–31.
+    pub day: u8,
+    /// 0–23.
+    pub hour: u8,
+    /// 0–59.
+    pub minute: u8,
+    /// 0–59.
+    pub second: u8,
+    /// 0–999.
+    pub millis: u16,
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl Cp56Time {
+    /// The calendar reading, or `None` when the bytes are not a real date.
+    pub fn datetime(&self) -> Option<DateTime> {
+        let [m0, m1, min, hour, day, month, year] = self.0;
+        let ms = u16::from_le_bytes([m0, m1]);
+        let dt = DateTime {
+            year: 2000 + u16::from(year & 0x7F),
+            month: month & 0x0F,
+            day: day & 0x1F,
+            hour: hour & 0x1F,
+            minute: min & 0x3F,
+            second: (ms / 1000) as u8,
+            millis: ms % 1000,
+        };
+        let ok = ms < 60_000
+            && dt.minute < 60
+            && dt.hour < 24
+            && dt.day >= 1
+            && dt.day <= days_in_month(dt.year, dt.month);
+        ok.then_some(dt)
+    }
+
+    /// Encodes a calendar time (IV, SU and day-of-week bits zero).
+    pub fn from_datetime(dt: &DateTime) -> Result<Self, String> {
+        let valid = (2000..=2127).contains(&dt.year)
+            && dt.day >= 1
+            && dt.day <= days_in_month(dt.year, dt.month)
+            && dt.hour < 24
+            && dt.minute < 60
+            && dt.second < 60
+            && dt.millis < 1000;
+        if !valid {
+            return Err(format!("{dt:?} is not a valid CP56Time2a time"));
+        }
+        let ms = (u16::from(dt.second) * 1000 + dt.millis).to_le_bytes();
+        Ok(Cp56Time([ms[0], ms[1], dt.minute, dt.hour, dt.day, dt.month, (dt.year - 2000) as u8]))
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.mmm][+08:00]` (a space also separates date and time).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a time like 2020-03-16T17:14:47.000+08:00");
+        let t = s.trim();
+        let t = t.strip_suffix("+08:00").unwrap_or(t);
+        let n = |r: std::ops::Range<usize>| t.get(r).and_then(|x| x.parse::<u16>().ok()).ok_or_else(bad);
+        let sep_ok = t.get(4..5) == Some("-") && t.get(7..8) == Some("-") && t.get(13..14) == Some(":");
+        if !sep_ok || !matches!(t.get(10..11), Some("T" | " ")) {
+            return Err(bad());
+        }
+        let millis = match t.get(19..) {
+            None | Some("") => 0,
+            Some(frac) => frac.strip_prefix('.').and_then(|f| f.parse::<u16>().ok()).ok_or_else(bad)?,
+        };
+        let dt = DateTime {
+            year: n(0..4)?,
+            month: n(5..7)? as u8,
+            day: n(8..10)? as u8,
+            hour: n(11..13)? as u8,
+            minute: n(14..16)? as u8,
+            second: n(17..19)? as u8,
+            millis,
+        };
+        Cp56Time::from_datetime(&dt)
+    }
+}
+
+impl fmt::Display for Cp56Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.datetime() {
+            Some(d) => write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+08:00",
+                d.year, d.month, d.day, d.hour, d.minute, d.second, d.millis
+            ),
+            None => super::bytes::write_hex(&self.0, f),
+        }
+    }
+}
+
+impl fmt::Debug for Cp56Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cp56Time({self})")
+    }
+}
+
+impl WireValue for Cp56Time {
+    type View<'a> = Cp56Time;
+    fn view(bytes: &[u8]) -> Cp56Time {
+        Cp56Time(super::to_array(bytes))
+    }
+    fn decode(bytes: &[u8]) -> (Self, Option<WarningKind>) {
+        let t = Cp56Time(super::to_array(bytes));
+        let warn = t.datetime().is_none().then_some(WarningKind::InvalidTime);
+        (t, warn)
+    }
+    fn encode(&self, out: &mut [u8]) -> Result<(), String> {
+        super::put_exact(out, &self.0)
+    }
+    /// An ISO-8601 string; an impossible date is written as the raw hex bytes.
+    fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+    fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
+        let Value::String(s) = v else { return Err(format!("expected a time string, got {v}")) };
+        if s.len() == 14 && !s.contains('-') {
+            let b = super::bytes::parse_hex(s)?;
+            return Ok(Cp56Time(super::to_array(&b)));
+        }
+        Cp56Time::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errata_sample_decodes() {
+        let t = Cp56Time([0x98, 0xB7, 0x0E, 0x11, 0x10, 0x03, 0x14]);
+        assert_eq!(t.to_string(), "2020-03-16T17:14:47.000+08:00");
+        assert_eq!(Cp56Time::parse(&t.to_string()).unwrap(), t);
+    }
+
+    #[test]
+    fn day_of_week_bits_are_masked_and_bad_dates_warn() {
+        let t = Cp56Time([0, 0, 0, 0, 0x10 | 0x40, 3, 20]);
+        assert_eq!(t.datetime().map(|d| d.day), Some(16));
+        let (_, w) = Cp56Time::decode(&[0, 0, 0, 0, 0, 13, 20]);
+        assert_eq!(w, Some(WarningKind::InvalidTime));
+    }
+}

@@ -1,0 +1,58 @@
+//! Wire value types and the [`WireValue`] trait the derive builds frames from.
+//!
+//! Every field of a frame is one of these: integers (`u8`…`u64`, also used for
+//! bit fields), [`Bcd`], [`Ascii`], [`Hex`], [`Cp56Time`], or an enumeration
+//! implementing [`CodeEnum`]. Decoding a value never fails: odd content is kept
+//! as received and reported as a [`WarningKind`].
+
+mod bcd;
+mod bytes;
+mod cp56;
+mod enums;
+mod uint;
+
+pub use self::bcd::{Bcd, BcdRef};
+pub use self::bytes::{parse_hex, Ascii, AsciiRef, Hex, HexRef};
+pub use self::cp56::{Cp56Time, DateTime};
+pub use self::enums::CodeEnum;
+
+use crate::error::WarningKind;
+use crate::meta::FieldMeta;
+use serde::Serializer;
+use serde_json::Value;
+
+/// A value with a fixed size on the wire.
+pub trait WireValue: Sized {
+    /// What a zero-copy view returns for this value.
+    type View<'a>;
+    /// Reads the value without copying (`bytes` has the field's length).
+    fn view(bytes: &[u8]) -> Self::View<'_>;
+    /// Reads the value; odd content is kept and reported.
+    fn decode(bytes: &[u8]) -> (Self, Option<WarningKind>);
+    /// Writes the value into `out` (the field's length, zero-filled).
+    fn encode(&self, out: &mut [u8]) -> Result<(), String>;
+    /// Writes the value's JSON form as the field's metadata says.
+    fn write_json<S: Serializer>(&self, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error>;
+    /// Reads the value from the JSON form [`WireValue::write_json`] writes.
+    fn from_json(v: &Value, meta: &FieldMeta) -> Result<Self, String>;
+}
+
+/// Copies `bytes` into an array, zero-padding or truncating (lengths are checked by the caller).
+pub(crate) fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut a = [0u8; N];
+    for (d, s) in a.iter_mut().zip(bytes) {
+        *d = *s;
+    }
+    a
+}
+
+/// Writes `src` into `out` or explains why it does not fit.
+pub(crate) fn put_exact(out: &mut [u8], src: &[u8]) -> Result<(), String> {
+    if src.len() > out.len() {
+        return Err(format!("{} bytes do not fit in {}", src.len(), out.len()));
+    }
+    for (d, s) in out.iter_mut().zip(src) {
+        *d = *s;
+    }
+    Ok(())
+}

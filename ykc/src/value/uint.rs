@@ -1,0 +1,140 @@
+//! Unsigned little-endian integers (BIN码), scaled, offset and bit fields.
+
+use super::WireValue;
+use crate::error::WarningKind;
+use crate::meta::{FieldKind, FieldMeta};
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
+
+/// Reads up to 8 bytes as a little-endian integer.
+pub fn read_le(bytes: &[u8]) -> u64 {
+    bytes.iter().rev().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+/// Writes `v` little-endian into `out`; fails when it does not fit.
+pub fn write_le(v: u64, out: &mut [u8]) -> Result<(), String> {
+    let bits = out.len().saturating_mul(8);
+    if bits < 64 && v >> bits != 0 {
+        return Err(format!("{v} does not fit in {} byte(s)", out.len()));
+    }
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = v.checked_shr(8 * i as u32).unwrap_or(0) as u8;
+    }
+    Ok(())
+}
+
+/// The scaled JSON number of a raw integer, as the field's metadata says.
+fn scaled(raw: u64, meta: &FieldMeta) -> Option<f64> {
+    if meta.decimals == 0 && meta.offset == 0 {
+        return None;
+    }
+    let div = 10f64.powi(meta.decimals as i32);
+    Some(raw as f64 / div + meta.offset as f64)
+}
+
+fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+    if meta.null_when_zero && raw == 0 {
+        return s.serialize_none();
+    }
+    if meta.kind == FieldKind::Bits && !meta.bits.is_empty() {
+        let mut m = s.serialize_map(Some(meta.bits.len() + 1))?;
+        m.serialize_entry("raw", &raw)?;
+        for b in meta.bits {
+            let v = b.extract(raw);
+            if b.width == 1 && b.values.is_empty() {
+                m.serialize_entry(b.name, &(v == 1))?;
+            } else if let Some(e) = b.values.iter().find(|e| e.code == v) {
+                m.serialize_entry(b.name, &super::enums::EnumJson { code: v, name: Some(e.name), zh: Some(e.zh) })?;
+            } else {
+                m.serialize_entry(b.name, &v)?;
+            }
+        }
+        return m.end();
+    }
+    match scaled(raw, meta) {
+        None => s.serialize_u64(raw),
+        Some(f) if meta.decimals == 0 => s.serialize_i64(f as i64),
+        Some(f) => s.serialize_f64(f),
+    }
+}
+
+fn int_from_json(v: &Value, meta: &FieldMeta) -> Result<u64, String> {
+    match v {
+        Value::Null if meta.null_when_zero => Ok(0),
+        Value::Object(o) => o.get("raw").map_or_else(
+            || Err("object needs a `raw` number".to_string()),
+            |r| int_from_json(r, &FieldMeta { kind: FieldKind::Uint, ..*meta }),
+        ),
+        Value::Number(n) => {
+            if meta.decimals == 0 && meta.offset == 0 {
+                return n.as_u64().ok_or_else(|| format!("{n} is not an unsigned integer"));
+            }
+            let f = n.as_f64().ok_or_else(|| format!("{n} is not a number"))?;
+            let raw = ((f - meta.offset as f64) * 10f64.powi(meta.decimals as i32)).round();
+            if !(0.0..=u64::MAX as f64).contains(&raw) {
+                return Err(format!("{n} is out of range"));
+            }
+            Ok(raw as u64)
+        }
+        Value::String(t) => {
+            let t = t.trim();
+            let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                Some(h) => u64::from_str_radix(h, 16).ok(),
+                None => t.parse::<u64>().ok(),
+            };
+            parsed.ok_or_else(|| format!("`{t}` is not a number"))
+        }
+        other => Err(format!("expected a number, got {other}")),
+    }
+}
+
+macro_rules! uint_impl {
+    ($($t:ty),*) => {$(
+        impl WireValue for $t {
+            type View<'a> = $t;
+            fn view(bytes: &[u8]) -> $t {
+                read_le(bytes) as $t
+            }
+            fn decode(bytes: &[u8]) -> ($t, Option<WarningKind>) {
+                (read_le(bytes) as $t, None)
+            }
+            fn encode(&self, out: &mut [u8]) -> Result<(), String> {
+                write_le(u64::from(*self), out)
+            }
+            fn write_json<S: Serializer>(&self, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+                write_int(u64::from(*self), meta, s)
+            }
+            fn from_json(v: &Value, meta: &FieldMeta) -> Result<$t, String> {
+                let raw = int_from_json(v, meta)?;
+                <$t>::try_from(raw).map_err(|_| format!("{raw} is too large for {} byte(s)", meta.len))
+            }
+        }
+    )*};
+}
+uint_impl!(u8, u16, u32, u64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn le_round_trip_and_overflow() {
+        let mut b = [0u8; 3];
+        write_le(0x010203, &mut b).unwrap();
+        assert_eq!(b, [3, 2, 1]);
+        assert_eq!(read_le(&b), 0x010203);
+        assert!(write_le(0x0100_0000, &mut b).is_err());
+    }
+
+    #[test]
+    fn scaled_json() {
+        let meta = FieldMeta { decimals: 5, ..FieldMeta::new("rate", FieldKind::Uint, 4) };
+        let v = serde_json::to_value(crate::__private::Json(&200_000u32, &meta)).unwrap();
+        assert_eq!(v, serde_json::json!(2.0));
+        assert_eq!(u32::from_json(&serde_json::json!(2.0), &meta).unwrap(), 200_000);
+        let t = FieldMeta { offset: -50, null_when_zero: true, ..FieldMeta::new("t", FieldKind::Uint, 1) };
+        assert_eq!(serde_json::to_value(crate::__private::Json(&0u8, &t)).unwrap(), Value::Null);
+        assert_eq!(serde_json::to_value(crate::__private::Json(&75u8, &t)).unwrap(), serde_json::json!(25));
+        assert_eq!(u8::from_json(&serde_json::json!(25), &t).unwrap(), 75);
+    }
+}
