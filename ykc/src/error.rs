@@ -157,7 +157,7 @@ impl fmt::Display for Warning {
             WarningKind::InvalidTime => "CP56Time2a is not a valid date (raw kept)".to_string(),
             WarningKind::TrailingBytes { count } => format!("{count} bytes beyond the table (kept raw)"),
             WarningKind::AltLayout { layout } => format!("decoded with alternative layout `{layout}`"),
-            WarningKind::ShortItems => "items lack their optional last byte (tolerant reading)".to_string(),
+            WarningKind::ShortItems => "items lack a byte the table lists (tolerant short-item reading, ERRATA §4)".to_string(),
             WarningKind::BadCrc => "CRC matches neither byte order".to_string(),
         };
         if self.field.is_empty() {
