@@ -1,0 +1,7 @@
+//! Misused `#[ykc(...)]` attributes are spanned compile errors.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}
