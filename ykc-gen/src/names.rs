@@ -21,16 +21,6 @@ pub fn upper(snake: &str) -> String {
     snake.to_ascii_uppercase()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn camel_cases() {
-        assert_eq!(super::camel("login_request"), "LoginRequest");
-        assert_eq!(super::camel("reserved_0x46"), "Reserved0x46");
-        assert_eq!(super::camel("1st"), "V1st");
-    }
-}
-
 /// `LoginRequest` → `login_request`.
 pub fn snake_of(camel: &str) -> String {
     let mut out = String::new();
@@ -41,4 +31,14 @@ pub fn snake_of(camel: &str) -> String {
         out.push(c.to_ascii_lowercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn camel_cases() {
+        assert_eq!(super::camel("login_request"), "LoginRequest");
+        assert_eq!(super::camel("reserved_0x46"), "Reserved0x46");
+        assert_eq!(super::camel("1st"), "V1st");
+    }
 }

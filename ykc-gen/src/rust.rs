@@ -238,6 +238,8 @@ fn render_message(out: &mut String, spec: &Spec) {
     let code_of = arms(&|f| format!("            Message::{}(_) => {:#04X},", camel(&f.name), f.code));
     let encode = arms(&|f| format!("            Message::{}(v) => ::ykc::Frame::encode(v, out),", camel(&f.name)));
     let ser = arms(&|f| format!("            Message::{}(v) => ::ykc::__private::serde::Serialize::serialize(v, s),", camel(&f.name)));
+    let view_variants = arms(&|f| format!("    /// 0x{:02X} {}\n    {t}({t}View<'a>),", f.code, f.name_zh, t = camel(&f.name)));
+    let view_arms = arms(&|f| format!("            {:#04X} => <{t} as ::ykc::Frame>::view(body).map(MessageView::{t}),", f.code, t = camel(&f.name)));
     let from_json = arms(&|f| format!("            {:#04X} => <{t} as ::ykc::Record>::from_json(v, \"\").map(Message::{t}),", f.code, t = camel(&f.name)));
     let _ = write!(
         out,
@@ -289,6 +291,29 @@ impl Message {{
         match code {{
 {from_json}
             _ => ::ykc::__private::unknown_from_json(code, v).map(|body| Message::Unknown {{ code, body }}),
+        }}
+    }}
+}}
+
+/// A zero-copy view of any frame body: dispatch by code without decoding or allocating.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageView<'a> {{
+{view_variants}
+    /// A frame type the spec does not define: code and raw body.
+    Unknown {{
+        /// Frame type code.
+        code: u8,
+        /// Body as received.
+        body: &'a [u8],
+    }},
+}}
+
+impl<'a> MessageView<'a> {{
+    /// Checks the body length for frame type `code` and returns its view.
+    pub fn new(code: u8, body: &'a [u8]) -> ::core::result::Result<MessageView<'a>, ::ykc::Error> {{
+        match code {{
+{view_arms}
+            _ => ::core::result::Result::Ok(MessageView::Unknown {{ code, body }}),
         }}
     }}
 }}

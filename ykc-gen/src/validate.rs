@@ -171,7 +171,7 @@ fn check_alt(f: &FrameSpec, errs: &mut Vec<GenError>) {
 /// Parses spaced or unspaced hex.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits ({})", digits.len()));
     }
     digits
@@ -226,7 +226,7 @@ fn check_frame_bytes(f: &FrameSpec, b: &[u8]) -> Result<(), String> {
     let ok = match f.group() {
         Some(g) => {
             let item = g.item_len();
-            let whole = |n: usize| n > 0 && (body - fixed) % n == 0;
+            let whole = |n: usize| n > 0 && (body - fixed).is_multiple_of(n);
             let short: usize = g.item.iter().map(|x| x.alt_len.unwrap_or(x.len)).sum();
             body >= fixed && (whole(item) || (g.short_items && whole(short)))
         }

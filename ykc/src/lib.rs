@@ -15,11 +15,15 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate self as ykc;
 
+pub mod codec;
+pub mod crc;
 pub mod error;
 pub mod frames;
+pub mod header;
 pub mod meta;
 pub mod record;
 pub mod value;
@@ -28,8 +32,12 @@ pub mod value;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use crate::codec::{DropReason, FrameCodec, OutFrame, StreamItem};
+pub use crate::crc::{crc16, CrcOrder};
+pub use crate::header::{encode_frame, Header, OwnedFrame, RawFrame, MAX_BODY, MAX_FRAME, MIN_FRAME, MIN_LEN, START};
+pub use crate::codec::DEFAULT_MAX_BUFFER;
 pub use error::{Error, Warning, WarningKind};
-pub use frames::Message;
+pub use frames::{Message, MessageView};
 pub use meta::{Direction, FieldMeta, FrameMeta};
 pub use record::{Frame, Record};
 pub use value::{Ascii, Bcd, CodeEnum, Cp56Time, Hex, WireValue};

@@ -140,7 +140,7 @@ pub fn check_len(frame: &FrameMeta, body: &[u8], fixed: usize) -> Result<(), Err
 pub fn item_count(cx: &mut DecodeCx, meta: &FieldMeta, body: &[u8], at: usize, declared: Option<u64>, short_len: usize) -> Result<(usize, usize), Error> {
     let rest = body.len().saturating_sub(at);
     let item = meta.len.max(1);
-    let whole = |n: usize| n > 0 && rest % n == 0;
+    let whole = |n: usize| n > 0 && rest.is_multiple_of(n);
     let len = if whole(item) || short_len == item || !whole(short_len) { item } else { short_len };
     if len != item {
         cx.warnings.push(Warning { field: meta.name, offset: BODY_OFFSET + at, kind: crate::error::WarningKind::ShortItems });
@@ -148,9 +148,9 @@ pub fn item_count(cx: &mut DecodeCx, meta: &FieldMeta, body: &[u8], at: usize, d
     let fits = rest / len;
     let err = |reason: String| Err(field_error(cx.frame, meta, at, reason));
     match declared {
-        Some(n) if n as usize == fits && rest % len == 0 => Ok((fits, len)),
+        Some(n) if n as usize == fits && rest.is_multiple_of(len) => Ok((fits, len)),
         Some(n) => err(format!("count says {n} items of {item} bytes, but {rest} bytes follow ({fits} items fit)")),
-        None if rest % len == 0 => Ok((fits, len)),
+        None if rest.is_multiple_of(len) => Ok((fits, len)),
         None => err(format!("{rest} bytes are not a whole number of {item}-byte items")),
     }
 }

@@ -7,8 +7,6 @@ use serde::Serializer;
 use serde_json::Value;
 use std::fmt;
 
-const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-
 /// A BCD field of `N` bytes (2N digits, most significant digit in the high nibble of the first byte).
 ///
 /// Non-decimal nibbles are kept (ERRATA R5) and shown as hex digits.
@@ -40,10 +38,15 @@ fn is_decimal(bytes: &[u8]) -> bool {
     bytes.iter().all(|b| b >> 4 < 10 && b & 0x0F < 10)
 }
 
+/// The uppercase hex digit of a nibble.
+fn nibble(n: u8) -> char {
+    char::from_digit(u32::from(n & 0x0F), 16).map_or('0', |c| c.to_ascii_uppercase())
+}
+
 fn write_digits(bytes: &[u8], f: &mut impl fmt::Write) -> fmt::Result {
     for b in bytes {
-        f.write_char(char::from(DIGITS[usize::from(b >> 4)]))?;
-        f.write_char(char::from(DIGITS[usize::from(b & 0x0F)]))?;
+        f.write_char(nibble(b >> 4))?;
+        f.write_char(nibble(b & 0x0F))?;
     }
     Ok(())
 }
