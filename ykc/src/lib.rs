@@ -21,6 +21,7 @@ extern crate self as ykc;
 
 pub mod codec;
 pub mod crc;
+pub mod decode;
 pub mod error;
 pub mod frames;
 pub mod header;
@@ -34,6 +35,7 @@ pub mod __private;
 
 pub use crate::codec::{DropReason, FrameCodec, OutFrame, StreamItem};
 pub use crate::crc::{crc16, CrcOrder};
+pub use crate::decode::{decode_frame, decode_frame_lenient, Body, Decoded};
 pub use crate::header::{encode_frame, Header, OwnedFrame, RawFrame, MAX_BODY, MAX_FRAME, MIN_FRAME, MIN_LEN, START};
 pub use crate::codec::DEFAULT_MAX_BUFFER;
 pub use error::{Error, Warning, WarningKind};
