@@ -262,16 +262,7 @@ pub fn encode_frame(
 mod tests {
     use super::*;
 
-    /// PDF 6.2 login response, CRC `DA 4C` (low byte first).
-    const LOGIN_RESPONSE: [u8; 16] = [
-        0x68, 0x0C, 0x00, 0x00, 0x00, 0x02, 0x55, 0x03, 0x14, 0x12, 0x78, 0x23, 0x05, 0x00, 0xDA,
-        0x4C,
-    ];
-    /// PDF 6.6 billing model verify response, CRC `8E 2F` (low byte first).
-    const VERIFY_RESPONSE: [u8; 18] = [
-        0x68, 0x0E, 0xCE, 0x04, 0x00, 0x06, 0x55, 0x03, 0x14, 0x12, 0x78, 0x23, 0x05, 0x00, 0x00,
-        0x00, 0x8E, 0x2F,
-    ];
+    use crate::golden::{LOGIN_RESPONSE, VERIFY_RESPONSE};
 
     fn frame(seq: [u8; 2], encrypt: u8, code: u8, body: &[u8], order: CrcOrder) -> Vec<u8> {
         let mut out = BytesMut::new();

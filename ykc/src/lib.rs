@@ -24,6 +24,8 @@ pub mod crc;
 pub mod decode;
 pub mod error;
 pub mod frames;
+#[cfg(test)]
+mod golden;
 pub mod header;
 pub mod meta;
 pub mod record;
