@@ -46,3 +46,21 @@ fn corpus_json_snapshots() {
         insta::assert_json_snapshot!(f.file.trim_end_matches(".json"), snap);
     }
 }
+
+#[test]
+fn metadata_driven_json_matches_typed_json() {
+    // Two paths to the same JSON: typed structs (derive) and bytes + FieldMeta (partial results).
+    for f in corpus() {
+        let meta = Message::meta_of(f.code).unwrap();
+        let b = body(&f.bytes);
+        let (msg, _) = Message::decode(f.code, b).unwrap();
+        let typed = serde_json::to_value(&msg).unwrap();
+        let dynamic = ykc::value::partial(meta.fields, b);
+        for (k, v) in &dynamic {
+            assert_eq!(Some(v), typed.get(k), "{}: field {k}", f.file);
+        }
+        use ykc::meta::FieldKind;
+        let plain = meta.fields.iter().take_while(|m| !matches!(m.kind, FieldKind::Group | FieldKind::Trailing | FieldKind::Layout)).count();
+        assert_eq!(dynamic.len(), plain, "{}", f.file);
+    }
+}

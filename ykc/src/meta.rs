@@ -33,6 +33,10 @@ pub enum FieldKind {
     Bits,
     /// Repeated item records.
     Group,
+    /// Not a table row: bytes beyond the table, kept as received.
+    Trailing,
+    /// Not a table row: whether the alternative layout was read.
+    Layout,
 }
 
 /// How many times a field occurs.

@@ -119,6 +119,18 @@ fn trim_pad(b: &[u8]) -> &[u8] {
     b.get(..end).unwrap_or_default()
 }
 
+/// JSON of ASCII bytes: the text without padding, reversed where the spec says; null when absent.
+pub(crate) fn write_ascii<S: Serializer>(bytes: &[u8], meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+    if trim_pad(bytes).is_empty() {
+        return s.serialize_none();
+    }
+    if meta.reversed {
+        let rev: Vec<u8> = bytes.iter().rev().copied().collect();
+        return s.serialize_str(&String::from_utf8_lossy(trim_pad(&rev)));
+    }
+    s.serialize_str(&String::from_utf8_lossy(trim_pad(bytes)))
+}
+
 impl<const N: usize> Ascii<N> {
     /// Builds from text, padding with 0x00.
     pub fn from_text(s: &str) -> Result<Self, String> {
@@ -150,16 +162,7 @@ impl<const N: usize> WireValue for Ascii<N> {
         super::put_exact(out, &self.0)
     }
     fn write_json<S: Serializer>(&self, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
-        let body = trim_pad(&self.0);
-        if body.is_empty() {
-            return s.serialize_none();
-        }
-        if meta.reversed {
-            let mut rev = self.0;
-            rev.reverse();
-            return s.serialize_str(&String::from_utf8_lossy(trim_pad(&rev)));
-        }
-        s.serialize_str(&String::from_utf8_lossy(body))
+        write_ascii(&self.0, meta, s)
     }
     fn from_json(v: &Value, meta: &FieldMeta) -> Result<Self, String> {
         match v {

@@ -8,12 +8,14 @@
 mod bcd;
 mod bytes;
 mod cp56;
+mod dynamic;
 mod enums;
 mod uint;
 
 pub use self::bcd::{Bcd, BcdRef};
 pub use self::bytes::{parse_hex, Ascii, AsciiRef, Hex, HexRef};
 pub use self::cp56::{Cp56Time, DateTime};
+pub use self::dynamic::{partial, FieldJson};
 pub use self::enums::CodeEnum;
 
 use crate::error::WarningKind;

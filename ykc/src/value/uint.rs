@@ -4,6 +4,7 @@ use super::WireValue;
 use crate::error::WarningKind;
 use crate::meta::{FieldKind, FieldMeta};
 use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Reads up to 8 bytes as a little-endian integer.
@@ -32,7 +33,7 @@ fn scaled(raw: u64, meta: &FieldMeta) -> Option<f64> {
     Some(raw as f64 / div + meta.offset as f64)
 }
 
-fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
     if meta.null_when_zero && raw == 0 {
         return s.serialize_none();
     }
@@ -50,6 +51,10 @@ fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Result<S::Ok, S
             }
         }
         return m.end();
+    }
+    if !meta.values.is_empty() {
+        let e = meta.values.iter().find(|e| e.code == raw);
+        return super::enums::EnumJson { code: raw, name: e.map(|e| e.name), zh: e.map(|e| e.zh) }.serialize(s);
     }
     match scaled(raw, meta) {
         None => s.serialize_u64(raw),
