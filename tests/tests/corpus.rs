@@ -55,12 +55,19 @@ fn metadata_driven_json_matches_typed_json() {
         let b = body(&f.bytes);
         let (msg, _) = Message::decode(f.code, b).unwrap();
         let typed = serde_json::to_value(&msg).unwrap();
+        if body_warnings_short(f.code, b) {
+            continue; // partial results read canonical items only
+        }
         let dynamic = ykc::value::partial(meta.fields, b);
         for (k, v) in &dynamic {
             assert_eq!(Some(v), typed.get(k), "{}: field {k}", f.file);
         }
         use ykc::meta::FieldKind;
-        let plain = meta.fields.iter().take_while(|m| !matches!(m.kind, FieldKind::Group | FieldKind::Trailing | FieldKind::Layout)).count();
+        let plain = meta.fields.iter().take_while(|m| !matches!(m.kind, FieldKind::Trailing | FieldKind::Layout)).count();
         assert_eq!(dynamic.len(), plain, "{}", f.file);
     }
+}
+
+fn body_warnings_short(code: u8, b: &[u8]) -> bool {
+    Message::decode(code, b).map(|(_, w)| w.iter().any(|w| w.kind == ykc::WarningKind::ShortItems)).unwrap_or(false)
 }

@@ -110,11 +110,12 @@ fn field_meta(f: &Field) -> TokenStream {
     let (decimals, offset, nz, rev) = (f.decimals, f.offset, f.null_when_zero, f.reversed);
     let bits = f.bits.as_ref().map_or_else(|| quote!(&[]), |p| quote!(#p));
     let values = if f.enumeration { quote!(<#elem as ::ykc::CodeEnum>::VALUES) } else { quote!(&[]) };
+    let items = if f.kind == Kind::Group { quote!(<#elem as ::ykc::Record>::FIELDS) } else { quote!(&[]) };
     quote! {
         ::ykc::FieldMeta {
             name: #name, name_zh: #name_zh, kind: ::ykc::meta::FieldKind::#kind, len: #len, alt_len: #alt_len,
             repeat: #repeat, decimals: #decimals, offset: #offset, unit: #unit, null_when_zero: #nz,
-            reversed: #rev, bits: #bits, values: #values, note_zh: #note_zh,
+            reversed: #rev, bits: #bits, values: #values, items: #items, note_zh: #note_zh,
         }
     }
 }

@@ -102,6 +102,20 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// Input text that is not hex (CLI and REST input).
+    #[error("bad hex input: {reason}")]
+    Hex {
+        /// Which character, where.
+        reason: String,
+    },
+    /// Bytes a stream decoder dropped while resynchronising.
+    #[error("dropped {bytes} bytes ({reason})")]
+    Dropped {
+        /// How many.
+        bytes: usize,
+        /// Why (garbage, bad length, bad CRC, truncated).
+        reason: String,
+    },
     /// The encoded frame does not fit the one-byte length field.
     #[error("frame 0x{code:02X} body of {len} bytes is too long (at most 251)")]
     TooLong {

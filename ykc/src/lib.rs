@@ -22,6 +22,7 @@ extern crate self as ykc;
 pub mod codec;
 pub mod crc;
 pub mod decode;
+pub mod envelope;
 pub mod error;
 pub mod frames;
 #[cfg(test)]

@@ -116,6 +116,8 @@ pub struct FieldMeta {
     pub bits: &'static [BitMeta],
     /// Enum values, when the field is an enumeration.
     pub values: &'static [EnumValue],
+    /// The item's fields, for a group.
+    pub items: &'static [FieldMeta],
     /// 备注 as printed.
     pub note_zh: &'static str,
 }
@@ -137,6 +139,7 @@ impl FieldMeta {
             reversed: false,
             bits: &[],
             values: &[],
+            items: &[],
             note_zh: "",
         }
     }

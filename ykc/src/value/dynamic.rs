@@ -22,12 +22,19 @@ impl Serialize for FieldJson<'_> {
     }
 }
 
-/// The fields of a body that fit in `body`, in order, as a JSON object (groups are left out).
+/// The fields of a body that fit in `body`, in order, as a JSON object; a group gets the whole
+/// items that fit.
 pub fn partial(fields: &[FieldMeta], body: &[u8]) -> serde_json::Map<String, serde_json::Value> {
     let mut out = serde_json::Map::new();
     let mut at = 0usize;
     for f in fields.iter().filter(|f| f.kind != FieldKind::Layout) {
-        if matches!(f.kind, FieldKind::Group | FieldKind::Trailing) {
+        if f.kind == FieldKind::Trailing {
+            break;
+        }
+        if f.kind == FieldKind::Group {
+            let rest = body.get(at..).unwrap_or_default();
+            let items: Vec<_> = rest.chunks_exact(f.len.max(1)).map(|c| serde_json::Value::Object(partial(f.items, c))).collect();
+            out.insert(f.name.to_string(), serde_json::Value::Array(items));
             break;
         }
         let n = match f.repeat {
