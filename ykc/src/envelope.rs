@@ -57,7 +57,7 @@ impl<'a> Envelope<'a> {
             }
         };
         let input = input.get(..used).unwrap_or(input);
-        let mut env = Envelope { input, raw: Some(raw.clone()), body: None, error: None, warnings: Vec::new(), lang };
+        let mut env = Envelope { input, raw: Some(raw), body: None, error: None, warnings: Vec::new(), lang };
         if raw.crc_order.is_none() {
             env.warnings.push(Warning { field: "", offset: used.saturating_sub(2), kind: WarningKind::BadCrc });
         }
