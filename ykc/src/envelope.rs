@@ -7,8 +7,7 @@ use crate::decode::{decode_raw, Body};
 use crate::error::{Error, Warning, WarningKind};
 use crate::frames::Message;
 use crate::header::RawFrame;
-use crate::value::HexRef;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::Serializer;
 use serde::Serialize;
 use std::fmt;
 
@@ -102,12 +101,12 @@ impl<'a> Envelope<'a> {
         self.raw.as_ref().map(|r| r.header.code).or_else(|| self.header_byte(5))
     }
 
-    fn msg(&self) -> String {
+    fn msg(&self) -> std::borrow::Cow<'static, str> {
         match (&self.error, self.lang) {
-            (None, Lang::Zh) => "解析成功".to_string(),
-            (None, Lang::En) => "parsed".to_string(),
-            (Some(e), Lang::Zh) => format!("解析失败: {}", describe(e, Lang::Zh)),
-            (Some(e), Lang::En) => format!("parse failed: {}", describe(e, Lang::En)),
+            (None, Lang::Zh) => "解析成功".into(),
+            (None, Lang::En) => "parsed".into(),
+            (Some(e), Lang::Zh) => format!("解析失败: {}", describe(e, Lang::Zh)).into(),
+            (Some(e), Lang::En) => format!("parse failed: {}", describe(e, Lang::En)).into(),
         }
     }
 
@@ -138,63 +137,160 @@ impl fmt::Display for CrcHex {
     }
 }
 
-/// `0x..` of one byte.
-struct ByteHex(u8);
+/// Appends `s` as a JSON string; spec strings and hex need no escaping, so the check is one pass.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
 
-impl fmt::Display for ByteHex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{:02X}", self.0)
+/// Appends `"0x"` + uppercase hex (or plain hex without the prefix).
+fn push_hex(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    out.push(b'"');
+    out.extend_from_slice(prefix.as_bytes());
+    for b in bytes {
+        out.extend_from_slice(&[
+            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+            DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0'),
+        ]);
+    }
+    out.push(b'"');
+}
+
+fn push_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn push_int(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        if let Some(c) = buf.get_mut(i) {
+            *c = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+}
+
+fn push_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => push_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_strings(out: &mut Vec<u8>, items: &[String]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, s);
+    }
+    out.push(b']');
+}
+
+impl Envelope<'_> {
+    /// Appends the envelope as one line of compact JSON (no newline). This is the one
+    /// implementation of the envelope's layout; `Serialize` delegates to it.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if self.is_valid() { b"{\"code\":200" } else { b"{\"code\":500" });
+        push_key(out, "msg");
+        push_str(out, &self.msg());
+        if let Some(b) = self.header_byte(0) {
+            push_key(out, "start_flag");
+            push_hex(out, "0x", &[b]);
+        }
+        if let Some(b) = self.header_byte(1) {
+            push_key(out, "data_length");
+            push_int(out, b.into());
+        }
+        if let (Some(a), Some(b)) = (self.header_byte(2), self.header_byte(3)) {
+            push_key(out, "sequence_number");
+            push_int(out, u16::from_le_bytes([a, b]).into());
+            push_key(out, "sequence_hex");
+            push_hex(out, "", &[a, b]);
+        }
+        if let Some(b) = self.header_byte(4) {
+            push_key(out, "encrypt_flag");
+            push_hex(out, "0x", &[b]);
+            push_key(out, "is_encrypted");
+            out.extend_from_slice(if b == 0x01 { b"true" } else { b"false" });
+        }
+        if let Some(code) = self.code() {
+            let meta = Message::meta_of(code);
+            push_key(out, "frame_type");
+            push_hex(out, "0x", &[code]);
+            push_key(out, "frame_type_name");
+            push_opt_str(out, meta.map(|x| x.name_zh));
+            push_key(out, "frame_type_name_en");
+            push_opt_str(out, meta.map(|x| x.name));
+            push_key(out, "direction");
+            push_opt_str(out, meta.map(|x| if x.direction == crate::Direction::Up { "up" } else { "down" }));
+            push_key(out, "spec_section");
+            push_opt_str(out, meta.map(|x| x.section));
+        }
+        if let Some(raw) = &self.raw {
+            push_key(out, "body_length");
+            push_int(out, raw.body.len() as u64);
+            push_key(out, "body_hex");
+            push_hex(out, "", raw.body);
+            let order = raw.crc_order.unwrap_or(CrcOrder::LowFirst);
+            push_key(out, "crc16_received");
+            push_hex(out, "0x", &raw.crc);
+            push_key(out, "crc16_calculated");
+            push_hex(out, "0x", &order.bytes(raw.computed));
+            push_key(out, "crc16_valid");
+            out.extend_from_slice(if raw.crc_order.is_some() { b"true" } else { b"false" });
+            push_key(out, "crc16_byte_order");
+            push_opt_str(out, raw.crc_order.map(CrcOrder::as_str));
+        }
+        push_key(out, "body_data");
+        match &self.body {
+            Some(Body::Plain(msg)) => {
+                if serde_json::to_writer(&mut *out, msg).is_err() {
+                    out.extend_from_slice(b"null");
+                }
+            }
+            Some(Body::Encrypted(b)) => {
+                out.extend_from_slice(b"{\"encrypted\":");
+                push_hex(out, "", b);
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        let errors: Vec<String> = self.error.iter().map(|e| describe(e, self.lang)).collect();
+        push_key(out, "errors");
+        push_strings(out, &errors);
+        push_key(out, "warnings");
+        push_strings(out, &self.warning_texts());
+        if self.error.is_some() {
+            push_key(out, "partial_data");
+            let _ = serde_json::to_writer(&mut *out, &self.partial());
+        }
+        out.push(b'}');
     }
 }
 
 impl Serialize for Envelope<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("code", &if self.is_valid() { 200 } else { 500 })?;
-        m.serialize_entry("msg", &self.msg())?;
-        if let Some(b) = self.header_byte(0) {
-            m.serialize_entry("start_flag", &format_args!("{}", ByteHex(b)))?;
-        }
-        if let Some(b) = self.header_byte(1) {
-            m.serialize_entry("data_length", &b)?;
-        }
-        if let (Some(a), Some(b)) = (self.header_byte(2), self.header_byte(3)) {
-            m.serialize_entry("sequence_number", &u16::from_le_bytes([a, b]))?;
-            m.serialize_entry("sequence_hex", &format_args!("{a:02X}{b:02X}"))?;
-        }
-        if let Some(b) = self.header_byte(4) {
-            m.serialize_entry("encrypt_flag", &format_args!("{}", ByteHex(b)))?;
-            m.serialize_entry("is_encrypted", &(b == 0x01))?;
-        }
-        if let Some(code) = self.code() {
-            let meta = Message::meta_of(code);
-            m.serialize_entry("frame_type", &format_args!("{}", ByteHex(code)))?;
-            m.serialize_entry("frame_type_name", &meta.map(|x| x.name_zh))?;
-            m.serialize_entry("frame_type_name_en", &meta.map(|x| x.name))?;
-            m.serialize_entry("direction", &meta.map(|x| x.direction))?;
-            m.serialize_entry("spec_section", &meta.map(|x| x.section))?;
-        }
-        if let Some(raw) = &self.raw {
-            m.serialize_entry("body_length", &raw.body.len())?;
-            m.serialize_entry("body_hex", &format_args!("{}", HexRef(raw.body)))?;
-            let order = raw.crc_order.unwrap_or(CrcOrder::LowFirst);
-            m.serialize_entry("crc16_received", &format_args!("{}", CrcHex(raw.crc)))?;
-            m.serialize_entry("crc16_calculated", &format_args!("{}", CrcHex(order.bytes(raw.computed))))?;
-            m.serialize_entry("crc16_valid", &raw.crc_order.is_some())?;
-            m.serialize_entry("crc16_byte_order", &raw.crc_order)?;
-        }
-        match &self.body {
-            Some(Body::Plain(msg)) => m.serialize_entry("body_data", msg)?,
-            Some(Body::Encrypted(b)) => m.serialize_entry("body_data", &serde_json::json!({ "encrypted": HexRef(b).to_string() }))?,
-            None => m.serialize_entry("body_data", &())?,
-        }
-        let errors: Vec<String> = self.error.iter().map(|e| describe(e, self.lang)).collect();
-        m.serialize_entry("errors", &errors)?;
-        m.serialize_entry("warnings", &self.warning_texts())?;
-        if self.error.is_some() {
-            m.serialize_entry("partial_data", &self.partial())?;
-        }
-        m.end()
+        let mut buf = Vec::with_capacity(1024);
+        self.write_json(&mut buf);
+        let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
+        serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
     }
 }
 

@@ -106,7 +106,7 @@ impl<const N: usize> WireValue for Bcd<N> {
         super::put_exact(out, &self.0)
     }
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        super::serialize_hex_digits(&self.0, s)
     }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
         match v {

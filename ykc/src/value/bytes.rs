@@ -84,7 +84,7 @@ impl<const N: usize> WireValue for Hex<N> {
         super::put_exact(out, &self.0)
     }
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&HexRef(&self.0))
+        super::serialize_hex_digits(&self.0, s)
     }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
         let Value::String(s) = v else { return Err(format!("expected a hex string, got {v}")) };

@@ -109,6 +109,28 @@ impl Cp56Time {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.mmm+08:00` written into `buf` without the formatter.
+fn iso<'b>(d: &DateTime, buf: &'b mut [u8; 29]) -> &'b str {
+    fn put(buf: &mut [u8], at: usize, v: u16, width: usize) {
+        let mut v = v;
+        for i in (0..width).rev() {
+            if let Some(c) = buf.get_mut(at + i) {
+                *c = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    }
+    *buf = *b"0000-00-00T00:00:00.000+08:00";
+    put(buf, 0, d.year, 4);
+    put(buf, 5, d.month.into(), 2);
+    put(buf, 8, d.day.into(), 2);
+    put(buf, 11, d.hour.into(), 2);
+    put(buf, 14, d.minute.into(), 2);
+    put(buf, 17, d.second.into(), 2);
+    put(buf, 20, d.millis, 3);
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
 impl fmt::Display for Cp56Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.datetime() {
@@ -143,7 +165,10 @@ impl WireValue for Cp56Time {
     }
     /// An ISO-8601 string; an impossible date is written as the raw hex bytes.
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.datetime() {
+            Some(d) => s.serialize_str(iso(&d, &mut [0u8; 29])),
+            None => super::serialize_hex_digits(&self.0, s),
+        }
     }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
         let Value::String(s) = v else { return Err(format!("expected a time string, got {v}")) };

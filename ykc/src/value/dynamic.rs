@@ -1,7 +1,7 @@
 //! JSON of a field straight from its bytes and metadata, with no Rust type: the same rendering
 //! as the typed path (it calls the same functions), used for partial results of bad frames.
 
-use super::{BcdRef, Cp56Time, HexRef};
+use super::Cp56Time;
 use crate::meta::{FieldKind, FieldMeta};
 use serde::{Serialize, Serializer};
 
@@ -12,11 +12,11 @@ impl Serialize for FieldJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (b, meta) = (self.0, self.1);
         match meta.kind {
-            FieldKind::Bcd => s.collect_str(&BcdRef(b)),
+            FieldKind::Bcd => super::serialize_hex_digits(b, s),
             FieldKind::Uint | FieldKind::Bits => super::uint::write_int(super::uint::read_le(b), meta, s),
             FieldKind::Ascii => super::bytes::write_ascii(b, meta, s),
             FieldKind::Cp56Time => s.collect_str(&Cp56Time(super::to_array(b))),
-            FieldKind::Bytes | FieldKind::Group | FieldKind::Trailing => s.collect_str(&HexRef(b)),
+            FieldKind::Bytes | FieldKind::Group | FieldKind::Trailing => super::serialize_hex_digits(b, s),
             FieldKind::Layout => s.serialize_none(),
         }
     }

@@ -39,6 +39,43 @@ pub trait WireValue: Sized {
     fn from_json(v: &Value, meta: &FieldMeta) -> Result<Self, String>;
 }
 
+/// Serializes `bytes` as a string of two uppercase hex digits per byte, built on the stack
+/// (one `serialize_str` instead of one formatter call per digit).
+pub(crate) fn serialize_hex_digits<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    serialize_hex_prefixed("", bytes, s)
+}
+
+/// Like [`serialize_hex_digits`] with a prefix such as `0x`. Bodies up to 255 bytes stay on the stack.
+pub fn serialize_hex_prefixed<S: serde::Serializer>(prefix: &str, bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    let mut small = [0u8; 72];
+    let mut big;
+    let need = prefix.len() + bytes.len() * 2;
+    let buf: &mut [u8] = if need <= small.len() {
+        &mut small
+    } else {
+        big = [0u8; 520];
+        &mut big
+    };
+    write_hex(prefix, bytes, buf, s)
+}
+
+fn write_hex<S: serde::Serializer>(prefix: &str, bytes: &[u8], buf: &mut [u8], s: S) -> Result<S::Ok, S::Error> {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let p = prefix.len();
+    let Some(out) = buf.get_mut(..p + bytes.len() * 2) else {
+        return s.collect_str(&format_args!("{prefix}{}", HexRef(bytes)));
+    };
+    let (head, digits) = out.split_at_mut(p);
+    head.copy_from_slice(prefix.as_bytes());
+    for (pair, b) in digits.chunks_exact_mut(2).zip(bytes) {
+        if let ([hi, lo], Some(h), Some(l)) = (pair, DIGITS.get(usize::from(b >> 4)), DIGITS.get(usize::from(b & 0x0F))) {
+            *hi = *h;
+            *lo = *l;
+        }
+    }
+    s.serialize_str(std::str::from_utf8(out).unwrap_or_default())
+}
+
 /// Copies `bytes` into an array, zero-padding or truncating (lengths are checked by the caller).
 pub(crate) fn to_array<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut a = [0u8; N];

@@ -1,36 +1,53 @@
 //! Hex text in: spaces optional, any case, an optional `0x` per byte, several frames per string.
 
 /// Parses hex text into bytes, naming the first bad character and where it is.
+#[cfg(test)]
 pub fn parse_hex_text(text: &str) -> Result<Vec<u8>, String> {
-    let mut nibbles = Vec::with_capacity(text.len());
+    let mut out = Vec::with_capacity(text.len() / 2);
+    parse_hex_into(text, &mut out)?;
+    Ok(out)
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Appends the bytes of hex text to `out` (cleared first).
+pub fn parse_hex_into(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    out.clear();
     let bytes = text.as_bytes();
+    let mut high: Option<u8> = None;
+    let mut digits = 0usize;
     let mut i = 0;
     while let Some(&c) = bytes.get(i) {
-        let next = bytes.get(i + 1).copied();
-        if c == b'0' && matches!(next, Some(b'x' | b'X')) && nibbles.len() % 2 == 0 {
-            i += 2;
-            continue;
-        }
-        match c {
-            b'0'..=b'9' => nibbles.push(c - b'0'),
-            b'a'..=b'f' => nibbles.push(c - b'a' + 10),
-            b'A'..=b'F' => nibbles.push(c - b'A' + 10),
-            b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' | b'-' => {}
-            _ => {
-                let ch = text.get(i..).and_then(|t| t.chars().next()).unwrap_or('?');
-                let col = text.get(..i).map_or(i, |t| t.chars().count()) + 1;
-                return Err(format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}"));
-            }
-        }
         i += 1;
+        if let Some(n) = nibble(c) {
+            // `0x` before a byte is a prefix, not a digit.
+            if c == b'0' && high.is_none() && matches!(bytes.get(i), Some(b'x' | b'X')) {
+                i += 1;
+                continue;
+            }
+            digits += 1;
+            match high.take() {
+                Some(h) => out.push((h << 4) | n),
+                None => high = Some(n),
+            }
+        } else if !matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' | b'-') {
+            let at = i - 1;
+            let ch = text.get(at..).and_then(|t| t.chars().next()).unwrap_or('?');
+            let col = text.get(..at).map_or(at, |t| t.chars().count()) + 1;
+            return Err(format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}"));
+        }
     }
-    if nibbles.len() % 2 != 0 {
-        return Err(format!("十六进制位数为奇数（{}位） / odd number of hex digits ({})", nibbles.len(), nibbles.len()));
+    if high.is_some() {
+        return Err(format!("十六进制位数为奇数（{digits}位） / odd number of hex digits ({digits})"));
     }
-    Ok(nibbles.chunks_exact(2).map(|p| match p {
-        [hi, lo] => (hi << 4) | lo,
-        _ => 0,
-    }).collect())
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `ykc parse`: hex in (arguments, stdin, a text file) or a raw capture, one envelope per frame out.
 
-use crate::input::parse_hex_text;
+use crate::input::parse_hex_into;
 use clap::{Args, ValueEnum};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -52,17 +52,41 @@ pub struct ParseArgs {
     pub strict: bool,
 }
 
-/// Writes envelopes and remembers whether all were good.
-struct Out<W: Write> {
-    w: W,
+/// Renders envelopes into a buffer and counts frames and failures.
+#[derive(Clone)]
+struct Out {
+    w: Vec<u8>,
     format: Format,
     pretty: bool,
     strict: bool,
     frames: usize,
     failed: usize,
+    scratch: Vec<u8>,
 }
 
-impl<W: Write> Out<W> {
+/// Lines are read in blocks of about this many bytes, each split across the cores.
+const BLOCK: usize = 1 << 20;
+
+impl Out {
+    /// An empty buffer with the same options.
+    fn fork(&self) -> Out {
+        Out { w: Vec::with_capacity(self.w.capacity()), frames: 0, failed: 0, scratch: Vec::new(), ..self.clone() }
+    }
+
+    /// Moves the rendered bytes to `sink` and adds the counts.
+    fn drain_into(&mut self, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
+        sink.write_all(&self.w)?;
+        self.w.clear();
+        totals.0 += std::mem::take(&mut self.frames);
+        totals.1 += std::mem::take(&mut self.failed);
+        Ok(())
+    }
+
+    /// Every line of a block of text.
+    fn block(&mut self, text: &str, lang: Lang) -> std::io::Result<()> {
+        text.lines().try_for_each(|l| self.text(l, lang))
+    }
+
     fn emit(&mut self, env: &Envelope<'_>) -> std::io::Result<()> {
         self.frames += 1;
         if !env.is_valid() || (self.strict && env.crc_valid() == Some(false)) {
@@ -70,8 +94,13 @@ impl<W: Write> Out<W> {
         }
         match (self.format, self.pretty) {
             (Format::Table, _) => crate::table::write(&mut self.w, env)?,
-            (Format::Json, true) => serde_json::to_writer_pretty(&mut self.w, env)?,
-            (Format::Json, false) => serde_json::to_writer(&mut self.w, env)?,
+            (Format::Json, true) => {
+                let mut line = Vec::new();
+                env.write_json(&mut line);
+                let v: serde_json::Value = serde_json::from_slice(&line)?;
+                serde_json::to_writer_pretty(&mut self.w, &v)?;
+            }
+            (Format::Json, false) => env.write_json(&mut self.w),
         }
         self.w.write_all(b"\n")
     }
@@ -81,10 +110,13 @@ impl<W: Write> Out<W> {
         if line.trim().is_empty() {
             return Ok(());
         }
-        match parse_hex_text(line) {
-            Ok(bytes) => self.bytes(&bytes, lang),
+        let mut bytes = std::mem::take(&mut self.scratch);
+        let r = match parse_hex_into(line, &mut bytes) {
+            Ok(()) => self.bytes(&bytes, lang),
             Err(reason) => self.emit(&Envelope::failed(Error::Hex { reason }, lang)),
-        }
+        };
+        self.scratch = bytes;
+        r
     }
 
     fn bytes(&mut self, mut bytes: &[u8], lang: Lang) -> std::io::Result<()> {
@@ -99,11 +131,36 @@ impl<W: Write> Out<W> {
         Ok(())
     }
 
-    fn lines(&mut self, r: impl BufRead, lang: Lang) -> std::io::Result<()> {
-        for line in r.lines() {
-            self.text(&line?, lang)?;
+    /// Reads lines in blocks; each block is split in two at a line end and rendered on two
+    /// threads, and the halves are written in input order.
+    fn lines(&mut self, mut r: impl BufRead, lang: Lang, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
+        let mut block = Vec::with_capacity(BLOCK + 4096);
+        let mut other = self.fork();
+        loop {
+            block.clear();
+            while block.len() < BLOCK {
+                if r.read_until(b'\n', &mut block)? == 0 {
+                    break;
+                }
+            }
+            if block.is_empty() {
+                return Ok(());
+            }
+            let text = match std::str::from_utf8(&block) {
+                Ok(t) => std::borrow::Cow::Borrowed(t),
+                Err(_) => String::from_utf8_lossy(&block),
+            };
+            let mid = text.get(text.len() / 2..).and_then(|t| t.find('\n')).map_or(text.len(), |p| text.len() / 2 + p + 1);
+            let (first, second) = (text.get(..mid).unwrap_or_default(), text.get(mid..).unwrap_or_default());
+            std::thread::scope(|sc| {
+                let h = sc.spawn(|| other.block(second, lang));
+                let a = self.block(first, lang);
+                let b = h.join().unwrap_or_else(|_| Err(std::io::Error::other("worker thread panicked")));
+                a.and(b)
+            })?;
+            self.drain_into(sink, totals)?;
+            other.drain_into(sink, totals)?;
         }
-        Ok(())
     }
 
     fn capture(&mut self, data: &[u8], lang: Lang) -> std::io::Result<()> {
@@ -136,30 +193,34 @@ pub fn run(a: &ParseArgs) -> Result<ExitCode, String> {
     let lang = if a.lang == LangArg::En { Lang::En } else { Lang::Zh };
     let stdout = std::io::stdout();
     let pretty = a.pretty || (stdout.is_terminal() && a.format == Format::Json);
-    let mut out = Out { w: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()), format: a.format, pretty, strict: a.strict, frames: 0, failed: 0 };
+    let mut sink = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = Out { w: Vec::with_capacity(1 << 20), format: a.format, pretty, strict: a.strict, frames: 0, failed: 0, scratch: Vec::new() };
+    let mut totals = (0usize, 0usize);
     if a.hex.is_empty() && a.file.is_none() && a.binary.is_none() {
         return Err("nothing to parse: give hex, `-` for stdin, --file or --binary (see --help)".into());
     }
     let io = |e: std::io::Error| e.to_string();
     for h in &a.hex {
         if h == "-" {
-            out.lines(std::io::stdin().lock(), lang).map_err(io)?;
+            out.lines(std::io::stdin().lock(), lang, &mut sink, &mut totals).map_err(io)?;
         } else {
             out.text(h, lang).map_err(io)?;
         }
     }
     if let Some(p) = &a.file {
         let f = std::fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        out.lines(std::io::BufReader::with_capacity(1 << 20, f), lang).map_err(io)?;
+        out.lines(std::io::BufReader::with_capacity(1 << 20, f), lang, &mut sink, &mut totals).map_err(io)?;
     }
     if let Some(p) = &a.binary {
         let mut data = Vec::new();
         std::fs::File::open(p).and_then(|mut f| f.read_to_end(&mut data)).map_err(|e| format!("{}: {e}", p.display()))?;
         out.capture(&data, lang).map_err(io)?;
     }
-    if out.frames == 0 {
+    out.drain_into(&mut sink, &mut totals).map_err(io)?;
+    if totals.0 == 0 {
         out.emit(&Envelope::failed(Error::Empty, lang)).map_err(io)?;
+        out.drain_into(&mut sink, &mut totals).map_err(io)?;
     }
-    out.w.flush().map_err(io)?;
-    Ok(if out.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    sink.flush().map_err(io)?;
+    Ok(if totals.1 == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
