@@ -55,6 +55,10 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         let (id, code) = (&v.ident, v.code);
         quote!(#code => #ident::#id,)
     });
+    let index = variants.iter().enumerate().map(|(i, v)| {
+        let id = &v.ident;
+        quote!(#ident::#id => #i,)
+    });
     let to = variants.iter().map(|v| {
         let (id, code) = (&v.ident, v.code);
         quote!(#ident::#id => #code,)
@@ -67,6 +71,15 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #(#from)*
                     other => #ident::Unknown(::core::convert::TryFrom::try_from(other).unwrap_or(::core::primitive::u8::MAX)),
                 }
+            }
+            fn json_fragment(&self) -> ::core::option::Option<&'static ::ykc::__private::serde_json::value::RawValue> {
+                static FRAGMENTS: ::ykc::__private::Fragments = ::std::sync::OnceLock::new();
+                let i = match self {
+                    #(#index)*
+                    #ident::Unknown(_) => return ::core::option::Option::None,
+                };
+                let all = FRAGMENTS.get_or_init(|| ::ykc::value::render_fragments(<Self as ::ykc::CodeEnum>::VALUES));
+                all.get(i).and_then(|f| f.as_deref())
             }
             fn code(&self) -> u64 {
                 match self {

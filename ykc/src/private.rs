@@ -13,6 +13,9 @@ pub use bytes;
 pub use serde;
 pub use serde_json;
 
+/// Lazily rendered enum JSON (see `CodeEnum::json_fragment`).
+pub type Fragments = std::sync::OnceLock<Vec<Option<Box<serde_json::value::RawValue>>>>;
+
 /// Serializes a value the way its field's metadata says.
 pub struct Json<'a, T>(pub &'a T, pub &'a FieldMeta);
 

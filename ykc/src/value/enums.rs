@@ -23,6 +23,21 @@ pub trait CodeEnum: Sized + Copy {
         let c = self.code();
         Self::VALUES.iter().find(|v| v.code == c)
     }
+    /// This value's JSON, rendered once and reused (the derive implements it; None = render now).
+    fn json_fragment(&self) -> Option<&'static serde_json::value::RawValue> {
+        None
+    }
+}
+
+/// Renders the JSON fragments of every listed value (once per enum type, by the derive's cache).
+pub fn render_fragments(values: &[EnumValue]) -> Vec<Option<Box<serde_json::value::RawValue>>> {
+    values
+        .iter()
+        .map(|v| {
+            let text = serde_json::to_string(&EnumJson { code: v.code, name: Some(v.name), zh: Some(v.zh) }).ok()?;
+            serde_json::value::RawValue::from_string(text).ok()
+        })
+        .collect()
 }
 
 /// The JSON form of an enumeration value: code plus meaning.
@@ -79,6 +94,9 @@ impl<E: CodeEnum> WireValue for E {
         super::uint::write_le(self.code(), out)
     }
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(raw) = self.json_fragment() {
+            return raw.serialize(s);
+        }
         let e = self.entry();
         EnumJson { code: self.code(), name: e.map(|e| e.name), zh: e.map(|e| e.zh) }.serialize(s)
     }

@@ -16,7 +16,7 @@ pub use self::bcd::{Bcd, BcdRef};
 pub use self::bytes::{parse_hex, Ascii, AsciiRef, Hex, HexRef};
 pub use self::cp56::{Cp56Time, DateTime};
 pub use self::dynamic::{partial, FieldJson};
-pub use self::enums::CodeEnum;
+pub use self::enums::{render_fragments, CodeEnum};
 
 use crate::error::WarningKind;
 use crate::meta::FieldMeta;
