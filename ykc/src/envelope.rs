@@ -151,13 +151,12 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
 /// Appends `"0x"` + uppercase hex (or plain hex without the prefix).
 fn push_hex(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    out.reserve(bytes.len() * 2 + prefix.len() + 2);
     out.push(b'"');
     out.extend_from_slice(prefix.as_bytes());
     for b in bytes {
-        out.extend_from_slice(&[
-            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
-            DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0'),
-        ]);
+        out.push(DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
+        out.push(DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0'));
     }
     out.push(b'"');
 }

@@ -4,45 +4,65 @@
 #[cfg(test)]
 pub fn parse_hex_text(text: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len() / 2);
-    parse_hex_into(text, &mut out)?;
+    parse_hex_into(text.as_bytes(), &mut out)?;
     Ok(out)
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+const BAD: u8 = 0xFF;
+const SEP: u8 = 0xFE;
+const X: u8 = 0xFD;
+
+/// Class of every byte: a nibble value, a separator, the `x` of `0x`, or bad.
+const CLASS: [u8; 256] = {
+    let mut t = [BAD; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    let seps = b" \t\r\n,:-";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = SEP;
+        i += 1;
+    }
+    t[b'x' as usize] = X;
+    t[b'X' as usize] = X;
+    t
+};
 
 /// Appends the bytes of hex text to `out` (cleared first).
-pub fn parse_hex_into(text: &str, out: &mut Vec<u8>) -> Result<(), String> {
+pub fn parse_hex_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     out.clear();
-    let bytes = text.as_bytes();
+    out.reserve(text.len() / 2);
     let mut high: Option<u8> = None;
+    let mut prev = 0u8;
     let mut digits = 0usize;
-    let mut i = 0;
-    while let Some(&c) = bytes.get(i) {
-        i += 1;
-        if let Some(n) = nibble(c) {
-            // `0x` before a byte is a prefix, not a digit.
-            if c == b'0' && high.is_none() && matches!(bytes.get(i), Some(b'x' | b'X')) {
-                i += 1;
-                continue;
-            }
+    for (at, &c) in text.iter().enumerate() {
+        let class = CLASS.get(usize::from(c)).copied().unwrap_or(BAD);
+        if class < 16 {
             digits += 1;
             match high.take() {
-                Some(h) => out.push((h << 4) | n),
-                None => high = Some(n),
+                Some(h) => out.push((h << 4) | class),
+                None => high = Some(class),
             }
-        } else if !matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' | b'-') {
-            let at = i - 1;
-            let ch = text.get(at..).and_then(|t| t.chars().next()).unwrap_or('?');
-            let col = text.get(..at).map_or(at, |t| t.chars().count()) + 1;
+        } else if class == X && prev == b'0' && high == Some(0) {
+            // `0x` before a byte is a prefix, not a digit.
+            high = None;
+            digits -= 1;
+        } else if class != SEP {
+            let head = String::from_utf8_lossy(text.get(..at).unwrap_or_default()).chars().count();
+            let ch = String::from_utf8_lossy(text.get(at..).unwrap_or_default()).chars().next().unwrap_or('?');
+            let col = head + 1;
             return Err(format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}"));
         }
+        prev = c;
     }
     if high.is_some() {
         return Err(format!("十六进制位数为奇数（{digits}位） / odd number of hex digits ({digits})"));

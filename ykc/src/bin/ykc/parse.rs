@@ -2,7 +2,7 @@
 
 use crate::input::parse_hex_into;
 use clap::{Args, ValueEnum};
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio_util::codec::Decoder;
@@ -83,8 +83,8 @@ impl Out {
     }
 
     /// Every line of a block of text.
-    fn block(&mut self, text: &str, lang: Lang) -> std::io::Result<()> {
-        text.lines().try_for_each(|l| self.text(l, lang))
+    fn block(&mut self, text: &[u8], lang: Lang) -> std::io::Result<()> {
+        text.split(|b| *b == b'\n').try_for_each(|l| self.text(l, lang))
     }
 
     fn emit(&mut self, env: &Envelope<'_>) -> std::io::Result<()> {
@@ -106,8 +106,8 @@ impl Out {
     }
 
     /// Every frame of one line of hex text.
-    fn text(&mut self, line: &str, lang: Lang) -> std::io::Result<()> {
-        if line.trim().is_empty() {
+    fn text(&mut self, line: &[u8], lang: Lang) -> std::io::Result<()> {
+        if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
         let mut bytes = std::mem::take(&mut self.scratch);
@@ -133,24 +133,37 @@ impl Out {
 
     /// Reads lines in blocks; each block is split in two at a line end and rendered on two
     /// threads, and the halves are written in input order.
-    fn lines(&mut self, mut r: impl BufRead, lang: Lang, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
-        let mut block = Vec::with_capacity(BLOCK + 4096);
+    fn lines(&mut self, mut r: impl Read, lang: Lang, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
+        let mut block: Vec<u8> = Vec::with_capacity(BLOCK + 4096);
+        let mut carry: Vec<u8> = Vec::new();
         let mut other = self.fork();
         loop {
+            // Big reads; the block ends at its last newline and the rest carries over.
             block.clear();
+            block.append(&mut carry);
+            let mut eof = false;
             while block.len() < BLOCK {
-                if r.read_until(b'\n', &mut block)? == 0 {
+                let start = block.len();
+                block.resize(start + BLOCK.max(4096), 0);
+                let n = r.read(block.get_mut(start..).unwrap_or(&mut []))?;
+                block.truncate(start + n);
+                if n == 0 {
+                    eof = true;
                     break;
+                }
+            }
+            if !eof {
+                if let Some(p) = block.iter().rposition(|b| *b == b'\n') {
+                    carry.extend_from_slice(block.get(p + 1..).unwrap_or_default());
+                    block.truncate(p + 1);
                 }
             }
             if block.is_empty() {
                 return Ok(());
             }
-            let text = match std::str::from_utf8(&block) {
-                Ok(t) => std::borrow::Cow::Borrowed(t),
-                Err(_) => String::from_utf8_lossy(&block),
-            };
-            let mid = text.get(text.len() / 2..).and_then(|t| t.find('\n')).map_or(text.len(), |p| text.len() / 2 + p + 1);
+            let text = block.as_slice();
+            let half = text.len() / 2;
+            let mid = text.get(half..).and_then(|t| t.iter().position(|b| *b == b'\n')).map_or(text.len(), |p| half + p + 1);
             let (first, second) = (text.get(..mid).unwrap_or_default(), text.get(mid..).unwrap_or_default());
             std::thread::scope(|sc| {
                 let h = sc.spawn(|| other.block(second, lang));
@@ -204,12 +217,12 @@ pub fn run(a: &ParseArgs) -> Result<ExitCode, String> {
         if h == "-" {
             out.lines(std::io::stdin().lock(), lang, &mut sink, &mut totals).map_err(io)?;
         } else {
-            out.text(h, lang).map_err(io)?;
+            out.text(h.as_bytes(), lang).map_err(io)?;
         }
     }
     if let Some(p) = &a.file {
         let f = std::fs::File::open(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        out.lines(std::io::BufReader::with_capacity(1 << 20, f), lang, &mut sink, &mut totals).map_err(io)?;
+        out.lines(f, lang, &mut sink, &mut totals).map_err(io)?;
     }
     if let Some(p) = &a.binary {
         let mut data = Vec::new();
