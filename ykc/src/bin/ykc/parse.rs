@@ -142,7 +142,8 @@ impl Out {
             block.clear();
             block.append(&mut carry);
             let mut eof = false;
-            while block.len() < BLOCK {
+            let want = block.len() + BLOCK;
+            while block.len() < want {
                 let start = block.len();
                 block.resize(start + BLOCK.max(4096), 0);
                 let n = r.read(block.get_mut(start..).unwrap_or(&mut []))?;
@@ -153,9 +154,16 @@ impl Out {
                 }
             }
             if !eof {
-                if let Some(p) = block.iter().rposition(|b| *b == b'\n') {
-                    carry.extend_from_slice(block.get(p + 1..).unwrap_or_default());
-                    block.truncate(p + 1);
+                match block.iter().rposition(|b| *b == b'\n') {
+                    Some(p) => {
+                        carry.extend_from_slice(block.get(p + 1..).unwrap_or_default());
+                        block.truncate(p + 1);
+                    }
+                    None => {
+                        // One line longer than a block: keep reading until it ends.
+                        carry.append(&mut block);
+                        continue;
+                    }
                 }
             }
             if block.is_empty() {
