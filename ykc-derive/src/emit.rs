@@ -45,6 +45,9 @@ pub fn record(m: &Record) -> TokenStream {
             fn view_of(bytes: &[u8]) -> #view_ty<'_> {
                 #view_ty { bytes, alt: Self::__is_alt(bytes) }
             }
+            fn write_json(&self, out: &mut ::std::vec::Vec<u8>) {
+                self.__write_json(out)
+            }
         }
         #serialize
         #view
@@ -255,33 +258,46 @@ fn from_json(m: &Record) -> TokenStream {
     }
 }
 
+/// `write_json` (direct bytes) and a `Serialize` impl that delegates to it.
 fn serialize(m: &Record) -> TokenStream {
     let ident = &m.ident;
-    let entries = m.fields.iter().enumerate().map(|(i, f)| {
+    let fixed = m.fields.iter().filter(|f| !matches!(f.kind, Kind::Trailing | Kind::Layout));
+    let entries = fixed.enumerate().map(|(n, f)| {
+        let i = m.fields.iter().position(|x| x.ident == f.ident).unwrap_or(0);
         let id = &f.ident;
-        let key = lit(&id.to_string());
+        let key = syn::LitByteStr::new(format!("{}\"{}\":", if n == 0 { "" } else { "," }, id).as_bytes(), Span::call_site());
         let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
-        match (&f.kind, &f.repeat) {
-            (Kind::Trailing, _) => quote! {
-                if !self.#id.is_empty() { __m.serialize_entry(#key, &::ykc::__private::HexJson(&self.#id))?; }
-            },
-            (Kind::Layout, _) => {
-                let name = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(n, _)| n.clone()).unwrap_or_default();
-                let name = lit(&name);
-                quote! { if self.#id { __m.serialize_entry(#key, #name)?; } }
-            }
-            (Kind::Group, _) => quote! { __m.serialize_entry(#key, &self.#id)?; },
-            (_, Repeat::Fixed(_)) => quote! { __m.serialize_entry(#key, &::ykc::__private::JsonSeq(&self.#id, #meta))?; },
-            _ => quote! { __m.serialize_entry(#key, &::ykc::__private::Json(&self.#id, #meta))?; },
+        let value = match (&f.kind, &f.repeat) {
+            (Kind::Group, _) => quote! { ::ykc::__private::write_json_items(&self.#id, out); },
+            (_, Repeat::Fixed(_)) => quote! { ::ykc::__private::write_json_seq(&self.#id, #meta, out); },
+            _ => quote! { ::ykc::WireValue::write_json_bytes(&self.#id, #meta, out); },
+        };
+        quote! { out.extend_from_slice(#key); #value }
+    });
+    let specials = m.fields.iter().filter(|f| matches!(f.kind, Kind::Trailing | Kind::Layout)).map(|f| {
+        let id = &f.ident;
+        if f.kind == Kind::Trailing {
+            let key = syn::LitByteStr::new(format!(",\"{id}\":").as_bytes(), Span::call_site());
+            quote! { if !self.#id.is_empty() { out.extend_from_slice(#key); ::ykc::value::push_hex_json(out, "", &self.#id); } }
+        } else {
+            let name = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(n, _)| n.clone()).unwrap_or_default();
+            let text = syn::LitByteStr::new(format!(",\"layout\":\"{name}\"").as_bytes(), Span::call_site());
+            quote! { if self.#id { out.extend_from_slice(#text); } }
         }
     });
     quote! {
+        impl #ident {
+            #[doc(hidden)]
+            fn __write_json(&self, out: &mut ::std::vec::Vec<u8>) {
+                out.push(b'{');
+                #(#entries)*
+                #(#specials)*
+                out.push(b'}');
+            }
+        }
         impl ::ykc::__private::serde::Serialize for #ident {
             fn serialize<S: ::ykc::__private::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
-                use ::ykc::__private::serde::ser::SerializeMap;
-                let mut __m = s.serialize_map(::core::option::Option::None)?;
-                #(#entries)*
-                __m.end()
+                ::ykc::__private::serialize_rendered(|out| self.__write_json(out), s)
             }
         }
     }

@@ -237,7 +237,7 @@ fn render_message(out: &mut String, spec: &Spec) {
     let meta_by_code = arms(&|f| format!("            {:#04X} => ::core::option::Option::Some(<{} as ::ykc::Frame>::META),", f.code, camel(&f.name)));
     let code_of = arms(&|f| format!("            Message::{}(_) => {:#04X},", camel(&f.name), f.code));
     let encode = arms(&|f| format!("            Message::{}(v) => ::ykc::Frame::encode(v, out),", camel(&f.name)));
-    let ser = arms(&|f| format!("            Message::{}(v) => ::ykc::__private::serde::Serialize::serialize(v, s),", camel(&f.name)));
+    let ser = arms(&|f| format!("            Message::{}(v) => ::ykc::Record::write_json(v, out),", camel(&f.name)));
     let view_variants = arms(&|f| format!("    /// 0x{:02X} {}\n    {t}({t}View<'a>),", f.code, f.name_zh, t = camel(&f.name)));
     let view_arms = arms(&|f| format!("            {:#04X} => <{t} as ::ykc::Frame>::view(body).map(MessageView::{t}),", f.code, t = camel(&f.name)));
     let from_json = arms(&|f| format!("            {:#04X} => <{t} as ::ykc::Record>::from_json(v, \"\").map(Message::{t}),", f.code, t = camel(&f.name)));
@@ -318,12 +318,23 @@ impl<'a> MessageView<'a> {{
     }}
 }}
 
-impl ::ykc::__private::serde::Serialize for Message {{
-    fn serialize<S: ::ykc::__private::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {{
+impl Message {{
+    /// Appends the body's JSON (`body_data`): the fields, or `{{"raw": "<hex>"}}` for unknown codes.
+    pub fn write_json(&self, out: &mut Vec<u8>) {{
         match self {{
 {ser}
-            Message::Unknown {{ body, .. }} => ::ykc::__private::serialize_raw(body, s),
+            Message::Unknown {{ body, .. }} => {{
+                out.extend_from_slice(b"{{\"raw\":");
+                ::ykc::value::push_hex_json(out, "", body);
+                out.push(b'}}');
+            }}
         }}
+    }}
+}}
+
+impl ::ykc::__private::serde::Serialize for Message {{
+    fn serialize<S: ::ykc::__private::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {{
+        ::ykc::__private::serialize_rendered(|out| self.write_json(out), s)
     }}
 }}
 "#

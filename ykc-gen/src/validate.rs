@@ -22,6 +22,11 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
         if !is_snake(&f.name) {
             err("name", format!("`{}` is not snake_case", f.name));
         }
+        for (key, text) in [("name_zh", &f.name_zh), ("section", &f.section)] {
+            if needs_json_escape(text) {
+                err(key, format!("`{text}` has a quote, backslash or control character"));
+            }
+        }
         if f.direction != "up" && f.direction != "down" {
             err("direction", format!("`{}` is not up or down", f.direction));
         }
@@ -43,6 +48,11 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
         check_enum(&e.values, 1, &mut |m| errs.push(GenError::new(format!("spec/enums/{}.yaml", e.name), "values", m)));
     }
     errs
+}
+
+/// True when JSON would have to escape a character of `s` (the runtime writes spec names raw).
+fn needs_json_escape(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 fn is_snake(s: &str) -> bool {

@@ -79,6 +79,17 @@ fn mixed(c: &mut Criterion) {
             json.len()
         })
     });
+    g.bench_function("envelope_json", |b| {
+        b.iter(|| {
+            json.clear();
+            for (_, f) in &frames {
+                let (env, _) = ykc::envelope::Envelope::parse(black_box(f), ykc::envelope::Lang::Zh);
+                env.write_json(&mut json);
+                json.push(b'\n');
+            }
+            json.len()
+        })
+    });
     g.finish();
 }
 

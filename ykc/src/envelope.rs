@@ -148,17 +148,8 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Appends `"0x"` + uppercase hex (or plain hex without the prefix).
 fn push_hex(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    out.reserve(bytes.len() * 2 + prefix.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(prefix.as_bytes());
-    for b in bytes {
-        out.push(DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'));
-        out.push(DIGITS.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0'));
-    }
-    out.push(b'"');
+    crate::value::push_hex_json(out, prefix, bytes);
 }
 
 fn push_key(out: &mut Vec<u8>, key: &str) {
@@ -168,25 +159,17 @@ fn push_key(out: &mut Vec<u8>, key: &str) {
 }
 
 fn push_int(out: &mut Vec<u8>, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        if let Some(c) = buf.get_mut(i) {
-            *c = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(buf.get(i..).unwrap_or_default());
+    crate::value::push_u64(out, v);
 }
 
-fn push_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+/// Appends a spec string: `ykc-gen` rejects names with characters JSON must escape, so none is checked here.
+fn push_spec_str(out: &mut Vec<u8>, s: Option<&'static str>) {
     match s {
-        Some(s) => push_str(out, s),
+        Some(s) => {
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
         None => out.extend_from_slice(b"null"),
     }
 }
@@ -208,7 +191,10 @@ impl Envelope<'_> {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(if self.is_valid() { b"{\"code\":200" } else { b"{\"code\":500" });
         push_key(out, "msg");
-        push_str(out, &self.msg());
+        match self.msg() {
+            std::borrow::Cow::Borrowed(m) => push_spec_str(out, Some(m)),
+            std::borrow::Cow::Owned(m) => push_str(out, &m),
+        }
         if let Some(b) = self.header_byte(0) {
             push_key(out, "start_flag");
             push_hex(out, "0x", &[b]);
@@ -234,13 +220,13 @@ impl Envelope<'_> {
             push_key(out, "frame_type");
             push_hex(out, "0x", &[code]);
             push_key(out, "frame_type_name");
-            push_opt_str(out, meta.map(|x| x.name_zh));
+            push_spec_str(out, meta.map(|x| x.name_zh));
             push_key(out, "frame_type_name_en");
-            push_opt_str(out, meta.map(|x| x.name));
+            push_spec_str(out, meta.map(|x| x.name));
             push_key(out, "direction");
-            push_opt_str(out, meta.map(|x| if x.direction == crate::Direction::Up { "up" } else { "down" }));
+            push_spec_str(out, meta.map(|x| if x.direction == crate::Direction::Up { "up" } else { "down" }));
             push_key(out, "spec_section");
-            push_opt_str(out, meta.map(|x| x.section));
+            push_spec_str(out, meta.map(|x| x.section));
         }
         if let Some(raw) = &self.raw {
             push_key(out, "body_length");
@@ -255,15 +241,11 @@ impl Envelope<'_> {
             push_key(out, "crc16_valid");
             out.extend_from_slice(if raw.crc_order.is_some() { b"true" } else { b"false" });
             push_key(out, "crc16_byte_order");
-            push_opt_str(out, raw.crc_order.map(CrcOrder::as_str));
+            push_spec_str(out, raw.crc_order.map(CrcOrder::as_str));
         }
         push_key(out, "body_data");
         match &self.body {
-            Some(Body::Plain(msg)) => {
-                if serde_json::to_writer(&mut *out, msg).is_err() {
-                    out.extend_from_slice(b"null");
-                }
-            }
+            Some(Body::Plain(msg)) => msg.write_json(out),
             Some(Body::Encrypted(b)) => {
                 out.extend_from_slice(b"{\"encrypted\":");
                 push_hex(out, "", b);

@@ -16,6 +16,38 @@ pub use serde_json;
 /// Lazily rendered enum JSON (see `CodeEnum::json_fragment`).
 pub type Fragments = std::sync::OnceLock<Vec<Option<Box<serde_json::value::RawValue>>>>;
 
+/// Serializes JSON rendered by `render` (a record's `write_json`) through any serde serializer.
+pub fn serialize_rendered<S: Serializer>(render: impl FnOnce(&mut Vec<u8>), s: S) -> Result<S::Ok, S::Error> {
+    let mut buf = Vec::with_capacity(256);
+    render(&mut buf);
+    let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
+    serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
+}
+
+/// Appends the JSON of repeated values.
+pub fn write_json_seq<T: WireValue>(vs: &[T], meta: &FieldMeta, out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, v) in vs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        v.write_json_bytes(meta, out);
+    }
+    out.push(b']');
+}
+
+/// Appends the JSON of group items.
+pub fn write_json_items<T: Record>(items: &[T], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        v.write_json(out);
+    }
+    out.push(b']');
+}
+
 /// Serializes a value the way its field's metadata says.
 pub struct Json<'a, T>(pub &'a T, pub &'a FieldMeta);
 
@@ -274,14 +306,6 @@ pub fn json_layout(obj: &serde_json::Map<String, Value>, name: &str) -> bool {
 /// Wraps a frame decode into a [`crate::Message`]-style pair.
 pub fn decoded<T, M>(r: Result<(T, Vec<Warning>), Error>, wrap: impl FnOnce(T) -> M) -> Result<(M, Vec<Warning>), Error> {
     r.map(|(v, w)| (wrap(v), w))
-}
-
-/// JSON of an unknown frame's body: `{"raw": "<hex>"}`.
-pub fn serialize_raw<S: Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(1))?;
-    m.serialize_entry("raw", &HexJson(body))?;
-    m.end()
 }
 
 /// Reads an unknown frame's body from `{"raw": "<hex>"}` or a bare hex string.

@@ -23,6 +23,8 @@ pub trait Record: Sized {
     fn from_json(v: &Value, path: &str) -> Result<Self, Error>;
     /// A view over `bytes` (lengths already checked by the caller).
     fn view_of(bytes: &[u8]) -> Self::View<'_>;
+    /// Appends the record's JSON object (the one rendering; `Serialize` delegates to it).
+    fn write_json(&self, out: &mut Vec<u8>);
 }
 
 /// A frame type: a record with a code and its place in the spec.

@@ -108,6 +108,9 @@ impl<const N: usize> WireValue for Bcd<N> {
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
         super::serialize_hex_digits(&self.0, s)
     }
+    fn write_json_bytes(&self, _meta: &FieldMeta, out: &mut Vec<u8>) {
+        super::push_hex_json(out, "", &self.0);
+    }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
         match v {
             Value::String(s) => Bcd::from_digits(s),

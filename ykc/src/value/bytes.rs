@@ -86,6 +86,9 @@ impl<const N: usize> WireValue for Hex<N> {
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
         super::serialize_hex_digits(&self.0, s)
     }
+    fn write_json_bytes(&self, _meta: &FieldMeta, out: &mut Vec<u8>) {
+        super::push_hex_json(out, "", &self.0);
+    }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
         let Value::String(s) = v else { return Err(format!("expected a hex string, got {v}")) };
         let b = parse_hex(s)?;

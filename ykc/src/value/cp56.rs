@@ -170,6 +170,16 @@ impl WireValue for Cp56Time {
             None => super::serialize_hex_digits(&self.0, s),
         }
     }
+    fn write_json_bytes(&self, _meta: &FieldMeta, out: &mut Vec<u8>) {
+        match self.datetime() {
+            Some(d) => {
+                out.push(b'"');
+                out.extend_from_slice(iso(&d, &mut [0u8; 29]).as_bytes());
+                out.push(b'"');
+            }
+            None => super::push_hex_json(out, "", &self.0),
+        }
+    }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
         let Value::String(s) = v else { return Err(format!("expected a time string, got {v}")) };
         if s.len() == 14 && !s.contains('-') {

@@ -100,6 +100,16 @@ impl<E: CodeEnum> WireValue for E {
         let e = self.entry();
         EnumJson { code: self.code(), name: e.map(|e| e.name), zh: e.map(|e| e.zh) }.serialize(s)
     }
+    fn write_json_bytes(&self, meta: &FieldMeta, out: &mut Vec<u8>) {
+        match self.json_fragment() {
+            Some(raw) => out.extend_from_slice(raw.get().as_bytes()),
+            None => {
+                if serde_json::to_writer(&mut *out, &crate::__private::Json(self, meta)).is_err() {
+                    out.extend_from_slice(b"null");
+                }
+            }
+        }
+    }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<E, String> {
         lookup(E::VALUES, v).map(E::from_code)
     }

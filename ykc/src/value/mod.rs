@@ -37,6 +37,57 @@ pub trait WireValue: Sized {
     fn write_json<S: Serializer>(&self, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error>;
     /// Reads the value from the JSON form [`WireValue::write_json`] writes.
     fn from_json(v: &Value, meta: &FieldMeta) -> Result<Self, String>;
+    /// Appends the same JSON as [`WireValue::write_json`] straight to bytes (the fast path;
+    /// types override it where they can skip serde).
+    fn write_json_bytes(&self, meta: &FieldMeta, out: &mut Vec<u8>) {
+        if serde_json::to_writer(&mut *out, &crate::__private::Json(self, meta)).is_err() {
+            out.extend_from_slice(b"null");
+        }
+    }
+}
+
+/// Uppercase hex digit pairs of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const D: &[u8; 16] = b"0123456789ABCDEF";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [D[i >> 4], D[i & 0x0F]];
+        i += 1;
+    }
+    t
+};
+
+/// Appends `"<prefix><HEX>"` (a JSON string of uppercase hex digits).
+pub fn push_hex_json(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
+    out.push(b'"');
+    out.extend_from_slice(prefix.as_bytes());
+    for chunk in bytes.chunks(32) {
+        let mut buf = [0u8; 64];
+        for (slot, b) in buf.chunks_exact_mut(2).zip(chunk) {
+            slot.copy_from_slice(HEX_PAIRS.get(usize::from(*b)).unwrap_or(&[b'0', b'0']));
+        }
+        out.extend_from_slice(buf.get(..chunk.len() * 2).unwrap_or_default());
+    }
+    out.push(b'"');
+}
+
+/// Appends an unsigned integer in decimal.
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        if let Some(c) = buf.get_mut(i) {
+            *c = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(buf.get(i..).unwrap_or_default());
 }
 
 /// Serializes `bytes` as a string of two uppercase hex digits per byte, built on the stack

@@ -109,6 +109,14 @@ macro_rules! uint_impl {
             fn write_json<S: Serializer>(&self, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
                 write_int(u64::from(*self), meta, s)
             }
+            fn write_json_bytes(&self, meta: &FieldMeta, out: &mut Vec<u8>) {
+                let plain = meta.decimals == 0 && meta.offset == 0 && !meta.null_when_zero && meta.bits.is_empty() && meta.values.is_empty();
+                if plain {
+                    super::push_u64(out, u64::from(*self));
+                } else if serde_json::to_writer(&mut *out, &crate::__private::Json(self, meta)).is_err() {
+                    out.extend_from_slice(b"null");
+                }
+            }
             fn from_json(v: &Value, meta: &FieldMeta) -> Result<$t, String> {
                 let raw = int_from_json(v, meta)?;
                 <$t>::try_from(raw).map_err(|_| format!("{raw} is too large for {} byte(s)", meta.len))
