@@ -47,6 +47,7 @@ pub trait WireValue: Sized {
 }
 
 /// Uppercase hex digit pairs of every byte value.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time
 const HEX_PAIRS: [[u8; 2]; 256] = {
     const D: &[u8; 16] = b"0123456789ABCDEF";
     let mut t = [[0u8; 2]; 256];
@@ -65,7 +66,7 @@ pub fn push_hex_json(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
     for chunk in bytes.chunks(32) {
         let mut buf = [0u8; 64];
         for (slot, b) in buf.chunks_exact_mut(2).zip(chunk) {
-            slot.copy_from_slice(HEX_PAIRS.get(usize::from(*b)).unwrap_or(&[b'0', b'0']));
+            slot.copy_from_slice(HEX_PAIRS.get(usize::from(*b)).unwrap_or(b"00"));
         }
         out.extend_from_slice(buf.get(..chunk.len() * 2).unwrap_or_default());
     }
