@@ -44,9 +44,19 @@ pub fn parse_hex_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     let mut high: Option<u8> = None;
     let mut prev = 0u8;
     let mut digits = 0usize;
-    for (at, &c) in text.iter().enumerate() {
+    let mut at = 0usize;
+    while let Some(&c) = text.get(at) {
         let class = CLASS.get(usize::from(c)).copied().unwrap_or(BAD);
         if class < 16 {
+            // Fast path: two hex digits in a row make a byte.
+            let next = text.get(at + 1).and_then(|n| CLASS.get(usize::from(*n))).copied().unwrap_or(BAD);
+            if high.is_none() && next < 16 && !(class == 0 && next == X) {
+                out.push((class << 4) | next);
+                digits += 2;
+                prev = text.get(at + 1).copied().unwrap_or(0);
+                at += 2;
+                continue;
+            }
             digits += 1;
             match high.take() {
                 Some(h) => out.push((h << 4) | class),
@@ -63,6 +73,7 @@ pub fn parse_hex_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
             return Err(format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}"));
         }
         prev = c;
+        at += 1;
     }
     if high.is_some() {
         return Err(format!("十六进制位数为奇数（{digits}位） / odd number of hex digits ({digits})"));
