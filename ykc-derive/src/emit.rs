@@ -402,6 +402,7 @@ fn frame_impl(m: &Record) -> TokenStream {
     let max = group.map_or(0, |g| g.max);
     let alt = a.alt_layout.as_ref().map_or(0, |(_, l)| *l);
     let trailing = a.trailing;
+    let answer = a.answer.as_ref().map_or_else(|| quote!(::core::option::Option::None), |p| quote!(::core::option::Option::Some(&#p)));
     quote! {
         impl ::ykc::Frame for #ident {
             const CODE: u8 = #code;
@@ -412,6 +413,7 @@ fn frame_impl(m: &Record) -> TokenStream {
                     fixed: <Self as ::ykc::Record>::FIXED_LEN, item: #item, max_items: #max, alt: #alt, trailing: #trailing,
                 },
                 fields: <Self as ::ykc::Record>::FIELDS,
+                answer: #answer,
             };
         }
     }

@@ -96,6 +96,7 @@ pub struct FrameAttrs {
     pub reply: Option<u8>,
     pub trailing: bool,
     pub alt_layout: Option<(String, usize)>,
+    pub answer: Option<Path>,
 }
 
 /// A struct to derive for.
@@ -315,6 +316,7 @@ impl FrameAttrs {
             reply: None,
             trailing: false,
             alt_layout: None,
+            answer: None,
         };
         let (mut code, mut alt_name, mut alt_len) = (None, None, None);
         let res = each_item(&input.attrs, |p, v| {
@@ -335,6 +337,7 @@ impl FrameAttrs {
                 "trailing" => a.trailing = true,
                 "alt_layout" => alt_name = Some(lit_str(need(p, v)?)?),
                 "alt_body_len" => alt_len = Some(lit_int::<usize>(need(p, v)?)?),
+                "answer" => a.answer = Some(syn::parse_str(&lit_str(need(p, v)?)?)?),
                 other => return Err(syn::Error::new(p.span(), format!("unknown ykc frame attribute `{other}`"))),
             }
             Ok(())

@@ -139,6 +139,18 @@ fn frame(spec: &Spec, f: &FrameSpec) -> String {
     for e in &f.errata {
         let _ = writeln!(out, "- ERRATA {e}");
     }
+    if let Some(a) = &f.answer {
+        let pairs = |m: &BTreeMap<String, String>, sep: &str| m.iter().map(|(k, v)| format!("`{k}`{sep}`{v}`")).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(
+            out,
+            "- Default answer to [0x{:02X}]({:02x}.md): copies {}{}{}; every other field zero",
+            a.request,
+            a.request,
+            pairs(&a.copy, " ← "),
+            if a.set.is_empty() { String::new() } else { format!("; sets {}", pairs(&a.set, " = ")) },
+            if a.item_set.is_empty() { String::new() } else { format!("; in each item sets {}", pairs(&a.item_set, " = ")) },
+        );
+    }
     out.push_str("\nOffsets count from the first body byte (add 6 for the frame offset).\n\n");
     out.push_str("| # | Field | 参数名称 | Type | Offset | Len | Value | Values | 备注 | Errata |\n|---|---|---|---|---|---|---|---|---|---|\n");
     rows(spec, &mut out, &f.fields, 0);

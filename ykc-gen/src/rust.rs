@@ -221,6 +221,18 @@ fn render_frame(out: &mut String, f: &FrameSpec) {
     if let Some(a) = &f.alt_layout {
         attrs.push(format!("alt_layout = {}, alt_body_len = {}", s(&a.name), a.body_len));
     }
+    if let Some(a) = &f.answer {
+        let name = format!("{}_ANSWER", upper(&f.name));
+        let pairs = |m: &std::collections::BTreeMap<String, String>| {
+            m.iter().map(|(k, v)| format!("({}, {})", s(k), s(v))).collect::<Vec<_>>().join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "/// How 0x{:02X} answers 0x{:02X} by default (spec `answer:`).\npub const {name}: ::ykc::meta::AnswerMeta = ::ykc::meta::AnswerMeta {{ request: {:#04X}, copy: &[{}], set: &[{}], item_set: &[{}] }};\n",
+            f.code, a.request, a.request, pairs(&a.copy), pairs(&a.set), pairs(&a.item_set)
+        );
+        attrs.push(format!("answer = {}", s(&name)));
+    }
     let _ = write!(h, "\n#[derive(Debug, Clone, PartialEq, ::ykc::Frame)]\n#[ykc({})]\n", attrs.join(", "));
     render_struct(out, f, &ty, &f.fields, &h);
 }

@@ -54,9 +54,29 @@ pub struct FrameSpec {
     /// PDF samples.
     #[serde(default)]
     pub samples: Vec<SampleSpec>,
+    /// How this (reply) frame answers its request by default.
+    #[serde(default)]
+    pub answer: Option<AnswerSpec>,
     /// The file it came from.
     #[serde(skip)]
     pub file: PathBuf,
+}
+
+/// The positive answer to a request: copied fields, set fields, set item fields; the rest zero.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerSpec {
+    /// The request's code.
+    pub request: u8,
+    /// Reply field → request field.
+    #[serde(default)]
+    pub copy: std::collections::BTreeMap<String, String>,
+    /// Reply field → JSON value.
+    #[serde(default)]
+    pub set: std::collections::BTreeMap<String, String>,
+    /// Item field of a copied group → JSON value.
+    #[serde(default)]
+    pub item_set: std::collections::BTreeMap<String, String>,
 }
 
 /// An alternative layout.

@@ -41,6 +41,7 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
             }
         }
         check_fields(spec, f, &f.fields, true, &mut errs);
+        check_answer(spec, f, &mut errs);
         check_alt(f, &mut errs);
         check_samples(f, &mut errs);
     }
@@ -160,6 +161,38 @@ fn check_fields(spec: &Spec, frame: &FrameSpec, fields: &[FieldSpec], top: bool,
                     err("`reversed` applies to ascii fields".to_string());
                 }
             }
+        }
+    }
+}
+
+fn check_answer(spec: &Spec, f: &FrameSpec, errs: &mut Vec<GenError>) {
+    let Some(a) = &f.answer else { return };
+    let mut err = |m: String| errs.push(GenError::new(&f.file, "answer", m));
+    let Some(req) = spec.frames.iter().find(|r| r.code == a.request) else {
+        err(format!("request 0x{:02X} is not in the spec", a.request));
+        return;
+    };
+    if req.reply != Some(f.code) {
+        err(format!("request 0x{:02X} does not name 0x{:02X} as its reply", a.request, f.code));
+    }
+    let has = |fr: &FrameSpec, n: &str| fr.fields.iter().any(|x| x.name == n);
+    for (rf, qf) in &a.copy {
+        if !has(f, rf) || !has(req, qf) {
+            err(format!("copy {rf}: {qf} names a field missing from the reply or the request"));
+        }
+    }
+    for (k, v) in &a.set {
+        if !has(f, k) {
+            err(format!("set {k}: not a field of the reply"));
+        }
+        if serde_json::from_str::<serde_json::Value>(v).is_err() {
+            err(format!("set {k}: `{v}` is not a JSON value"));
+        }
+    }
+    let items: Vec<&FieldSpec> = f.fields.iter().filter(|x| x.ty == "group").flat_map(|g| &g.item).collect();
+    for (k, v) in &a.item_set {
+        if !items.iter().any(|x| &x.name == k) || serde_json::from_str::<serde_json::Value>(v).is_err() {
+            err(format!("item_set {k}: `{v}` is not a JSON value for an item field"));
         }
     }
 }

@@ -19,6 +19,7 @@
 
 extern crate self as ykc;
 
+pub mod answer;
 pub mod codec;
 pub mod crc;
 pub mod decode;

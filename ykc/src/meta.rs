@@ -176,6 +176,20 @@ impl std::fmt::Display for BodyLen {
     }
 }
 
+/// The positive answer to a request (spec `answer:`): reply fields copied from the request,
+/// fields set to JSON values, item fields of copied groups set; everything else zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AnswerMeta {
+    /// The request's code.
+    pub request: u8,
+    /// (reply field, request field).
+    pub copy: &'static [(&'static str, &'static str)],
+    /// (reply field, JSON value).
+    pub set: &'static [(&'static str, &'static str)],
+    /// (item field, JSON value) for items of copied groups.
+    pub item_set: &'static [(&'static str, &'static str)],
+}
+
 /// Everything the spec says about one frame type.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FrameMeta {
@@ -195,4 +209,6 @@ pub struct FrameMeta {
     pub body_len: BodyLen,
     /// Fields in wire order.
     pub fields: &'static [FieldMeta],
+    /// How this frame answers its request by default.
+    pub answer: Option<&'static AnswerMeta>,
 }

@@ -273,6 +273,7 @@ pub static NO_FRAME: &FrameMeta = &FrameMeta {
     reply: None,
     body_len: crate::meta::BodyLen { fixed: 0, item: 0, max_items: 0, alt: 0, trailing: false },
     fields: &[],
+    answer: None,
 };
 
 /// Converts an item count into the count field's type.
