@@ -26,6 +26,8 @@ pub mod decode;
 pub mod envelope;
 pub mod error;
 pub mod frames;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 #[cfg(test)]
 mod golden;
 pub mod header;
