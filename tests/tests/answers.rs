@@ -53,3 +53,19 @@ fn overrides_and_mismatches() {
     assert_eq!(resp["cards"][1]["physical_card_no"], "00000000E14C0A54");
     assert_eq!(resp["cards"][1]["clear_flag"]["name"], "cleared");
 }
+
+#[test]
+fn roles_and_pile_codes_come_from_the_spec() {
+    use ykc::meta::Role;
+    assert_eq!(ykc::answer::frame_for(Role::Login).map(|m| m.code), Some(0x01));
+    assert_eq!(ykc::answer::frame_for(Role::TransactionRecord).map(|m| m.code), Some(0x3B));
+    for f in corpus() {
+        let b = body(&f.bytes);
+        let json = body_json(&Message::decode(f.code, b).unwrap().0);
+        let raw = ykc::answer::pile_code_of(f.code, b);
+        match json.get("pile_code") {
+            Some(v) => assert_eq!(Some(v.as_str().unwrap().to_string()), raw.map(|r| ykc::Bcd(r).to_string()), "{}", f.file),
+            None => assert_eq!(raw, None, "{}", f.file),
+        }
+    }
+}

@@ -402,6 +402,14 @@ fn frame_impl(m: &Record) -> TokenStream {
     let max = group.map_or(0, |g| g.max);
     let alt = a.alt_layout.as_ref().map_or(0, |(_, l)| *l);
     let trailing = a.trailing;
+    let role = a.role.as_ref().map_or_else(|| quote!(::core::option::Option::None), |r| {
+        let camel: String = r.split('_').map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+        }).collect();
+        let id = Ident::new(&camel, Span::call_site());
+        quote!(::core::option::Option::Some(::ykc::meta::Role::#id))
+    });
     let answer = a.answer.as_ref().map_or_else(|| quote!(::core::option::Option::None), |p| quote!(::core::option::Option::Some(&#p)));
     quote! {
         impl ::ykc::Frame for #ident {
@@ -414,6 +422,7 @@ fn frame_impl(m: &Record) -> TokenStream {
                 },
                 fields: <Self as ::ykc::Record>::FIELDS,
                 answer: #answer,
+                role: #role,
             };
         }
     }

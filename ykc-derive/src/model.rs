@@ -97,6 +97,7 @@ pub struct FrameAttrs {
     pub trailing: bool,
     pub alt_layout: Option<(String, usize)>,
     pub answer: Option<Path>,
+    pub role: Option<String>,
 }
 
 /// A struct to derive for.
@@ -317,6 +318,7 @@ impl FrameAttrs {
             trailing: false,
             alt_layout: None,
             answer: None,
+            role: None,
         };
         let (mut code, mut alt_name, mut alt_len) = (None, None, None);
         let res = each_item(&input.attrs, |p, v| {
@@ -338,6 +340,14 @@ impl FrameAttrs {
                 "alt_layout" => alt_name = Some(lit_str(need(p, v)?)?),
                 "alt_body_len" => alt_len = Some(lit_int::<usize>(need(p, v)?)?),
                 "answer" => a.answer = Some(syn::parse_str(&lit_str(need(p, v)?)?)?),
+                "role" => {
+                    let r = lit_str(need(p, v)?)?;
+                    const ROLES: [&str; 6] = ["login", "heartbeat", "billing_model_verify", "billing_model_request", "transaction_record", "time_sync"];
+                    if !ROLES.contains(&r.as_str()) {
+                        return Err(syn::Error::new(p.span(), format!("role is one of {ROLES:?}")));
+                    }
+                    a.role = Some(r);
+                }
                 other => return Err(syn::Error::new(p.span(), format!("unknown ykc frame attribute `{other}`"))),
             }
             Ok(())

@@ -218,6 +218,9 @@ fn render_frame(out: &mut String, f: &FrameSpec) {
     if f.allows_trailing() {
         attrs.push("trailing".into());
     }
+    if let Some(r) = &f.role {
+        attrs.push(format!("role = {}", s(r)));
+    }
     if let Some(a) = &f.alt_layout {
         attrs.push(format!("alt_layout = {}, alt_body_len = {}", s(&a.name), a.body_len));
     }

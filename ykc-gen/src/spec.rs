@@ -34,6 +34,9 @@ pub struct FrameSpec {
     /// The code of the answering frame.
     #[serde(default)]
     pub reply: Option<u8>,
+    /// What the gateway uses the frame for.
+    #[serde(default)]
+    pub role: Option<String>,
     /// 传送间隔.
     #[serde(default)]
     pub interval_zh: String,

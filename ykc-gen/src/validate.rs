@@ -4,6 +4,7 @@ use crate::spec::{Count, EnumValueSpec, FieldSpec, FrameSpec, Spec};
 use crate::GenError;
 use std::collections::{BTreeMap, HashSet};
 
+const ROLES: &[&str] = &["login", "heartbeat", "billing_model_verify", "billing_model_request", "transaction_record", "time_sync"];
 const TYPES: &[&str] = &["bcd", "uint", "ascii", "bytes", "cp56time", "bits", "group"];
 
 /// Returns every problem found (empty = valid).
@@ -33,6 +34,13 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
         if let Some(r) = f.reply {
             if !spec.frames.iter().any(|o| o.code == r) {
                 err("reply", format!("reply frame 0x{r:02X} is not in the spec"));
+            }
+        }
+        if let Some(r) = &f.role {
+            if !ROLES.contains(&r.as_str()) {
+                err("role", format!("`{r}` is not one of {ROLES:?}"));
+            } else if spec.frames.iter().any(|o| o.code != f.code && o.role.as_deref() == Some(r)) {
+                err("role", format!("role `{r}` is given to two frames"));
             }
         }
         if let Some(t) = &f.trailing {

@@ -90,3 +90,15 @@ pub fn correlates(command: &Message, reply: &Message) -> bool {
     let (c, r) = (body_json(command), body_json(reply));
     t.copy.iter().filter(|(rf, _)| !matches!(r.get(*rf), Some(Value::Array(_)))).all(|(rf, qf)| c.get(*qf) == r.get(*rf))
 }
+
+/// The frame the spec gives `role` (login, heartbeat, transaction record …).
+pub fn frame_for(role: crate::meta::Role) -> Option<&'static crate::FrameMeta> {
+    crate::frames::FRAMES.iter().copied().find(|m| m.role == Some(role))
+}
+
+/// The 7 raw bytes of the pile code in a body of frame `code`, when the frame has one (ERRATA R5:
+/// pile codes are identifiers, compared as raw bytes).
+pub fn pile_code_of(code: u8, body: &[u8]) -> Option<[u8; 7]> {
+    let range = Message::meta_of(code)?.pile_code_range()?;
+    body.get(range).and_then(|b| <[u8; 7]>::try_from(b).ok())
+}

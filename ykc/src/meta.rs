@@ -176,6 +176,24 @@ impl std::fmt::Display for BodyLen {
     }
 }
 
+/// What the gateway uses a frame for (spec `role:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The pile identifies itself; answered before anything else.
+    Login,
+    /// Keeps the link alive.
+    Heartbeat,
+    /// The pile asks whether its billing model is current.
+    BillingModelVerify,
+    /// The pile asks for the billing model.
+    BillingModelRequest,
+    /// Billing data: confirmed only after it was handed on durably.
+    TransactionRecord,
+    /// The platform sets the pile's clock.
+    TimeSync,
+}
+
 /// The positive answer to a request (spec `answer:`): reply fields copied from the request,
 /// fields set to JSON values, item fields of copied groups set; everything else zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -211,4 +229,24 @@ pub struct FrameMeta {
     pub fields: &'static [FieldMeta],
     /// How this frame answers its request by default.
     pub answer: Option<&'static AnswerMeta>,
+    /// What the gateway uses the frame for.
+    pub role: Option<Role>,
+}
+
+impl FrameMeta {
+    /// Byte range of the `pile_code` field in a body, when the frame has one before any group.
+    pub fn pile_code_range(&self) -> Option<std::ops::Range<usize>> {
+        let mut at = 0usize;
+        for f in self.fields {
+            if f.name == "pile_code" && f.kind == FieldKind::Bcd {
+                return Some(at..at + f.len);
+            }
+            match (f.kind, f.repeat) {
+                (FieldKind::Group | FieldKind::Trailing, _) => return None,
+                (_, Repeat::Fixed(n)) => at += f.len * n,
+                _ => at += f.len,
+            }
+        }
+        None
+    }
 }

@@ -274,6 +274,7 @@ pub static NO_FRAME: &FrameMeta = &FrameMeta {
     body_len: crate::meta::BodyLen { fixed: 0, item: 0, max_items: 0, alt: 0, trailing: false },
     fields: &[],
     answer: None,
+    role: None,
 };
 
 /// Converts an item count into the count field's type.
