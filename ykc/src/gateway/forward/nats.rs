@@ -1,0 +1,109 @@
+//! NATS sink: publish to `charge.proxy.ykc.<route>` through one `async_nats::Client` that
+//! connects in the background and reconnects for ever.
+
+use super::{ForwardConfig, ForwardError, Route};
+use async_nats::connection::State;
+use bytes::Bytes;
+use std::time::Duration;
+
+/// The longest pause between two reconnect attempts.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+/// The client.
+pub(super) struct NatsSink {
+    client: async_nats::Client,
+}
+
+/// Pause before reconnect attempt `attempts` (1-based): none for the first, then 50 ms doubling
+/// up to [`MAX_RECONNECT_DELAY`], so a restarted server is found again within about 2 s.
+fn reconnect_delay(attempts: usize) -> Duration {
+    if attempts <= 1 {
+        return Duration::ZERO;
+    }
+    let shift = u32::try_from(attempts - 2).unwrap_or(u32::MAX).min(16);
+    Duration::from_millis(50u64 << shift).min(MAX_RECONNECT_DELAY)
+}
+
+impl NatsSink {
+    /// Parses the server URLs (`host:port` means `nats://host:port`) and starts the client;
+    /// returns at once, connected or not.
+    pub(super) async fn connect(config: &ForwardConfig) -> Result<Self, ForwardError> {
+        let addrs = config
+            .servers
+            .iter()
+            .map(|s| s.trim().parse::<async_nats::ServerAddr>().map_err(|e| ForwardError::Config(format!("NATS server {s:?}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut options = async_nats::ConnectOptions::new()
+            .name("ykc-gateway")
+            .retry_on_initial_connect()
+            .max_reconnects(None)
+            .connection_timeout(config.timeout)
+            .ping_interval(Duration::from_secs(10))
+            .reconnect_delay_callback(reconnect_delay)
+            .event_callback(|event| async move {
+                match event {
+                    async_nats::Event::Connected => tracing::info!("NATS connected"),
+                    async_nats::Event::Disconnected => tracing::warn!("NATS disconnected; reconnecting"),
+                    other => tracing::warn!(event = %other, "NATS event"),
+                }
+            });
+        if let Some(user) = &config.username {
+            options = options.user_and_password(user.clone(), config.password.clone().unwrap_or_default());
+        }
+        let client = options.connect(addrs).await.map_err(|e| ForwardError::Config(format!("NATS client: {e}")))?;
+        Ok(NatsSink { client })
+    }
+
+    /// Whether the client is connected now.
+    pub(super) fn is_connected(&self) -> bool {
+        self.client.connection_state() == State::Connected
+    }
+
+    /// One attempt: publish (and for `durable`, flush to the server), each under `timeout`.
+    /// Fails at once while disconnected instead of buffering in the client.
+    pub(super) async fn send(&self, route: Route, body: &Bytes, durable: bool, timeout: Duration) -> Result<(), ForwardError> {
+        if !self.is_connected() {
+            return Err(ForwardError::NotConnected);
+        }
+        let subject = route.subject();
+        match tokio::time::timeout(timeout, self.client.publish(subject, body.clone())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(ForwardError::Nats(format!("publish: {e}"))),
+            Err(_) => return Err(ForwardError::Timeout { what: "NATS publish".into(), after: timeout }),
+        }
+        if durable {
+            match tokio::time::timeout(timeout, self.client.flush()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(ForwardError::Nats(format!("flush: {e}"))),
+                Err(_) => return Err(ForwardError::Timeout { what: "NATS flush".into(), after: timeout }),
+            }
+            // A flush that raced a lost connection may have only reached the client's buffer.
+            if !self.is_connected() {
+                return Err(ForwardError::NotConnected);
+            }
+        }
+        Ok(())
+    }
+
+    /// Best-effort flush at shutdown.
+    pub(super) async fn flush(&self, timeout: Duration) {
+        match tokio::time::timeout(timeout, self.client.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "NATS flush at shutdown failed"),
+            Err(_) => tracing::warn!(?timeout, "NATS flush at shutdown timed out"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_delay_is_capped() {
+        assert_eq!(reconnect_delay(1), Duration::ZERO);
+        assert_eq!(reconnect_delay(2), Duration::from_millis(50));
+        assert_eq!(reconnect_delay(4), Duration::from_millis(200));
+        assert_eq!(reconnect_delay(1000), MAX_RECONNECT_DELAY);
+    }
+}
