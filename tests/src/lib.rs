@@ -57,3 +57,148 @@ pub fn body(frame: &[u8]) -> &[u8] {
 pub mod vendor {
     include!(concat!(env!("OUT_DIR"), "/frames.rs"));
 }
+
+/// Real parts for end-to-end tests: a test pile over TCP and an HTTP sink, on loopback only.
+pub mod parts {
+    use futures::{SinkExt, StreamExt};
+    use std::sync::atomic::{AtomicU16, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    use tokio_util::codec::Framed;
+    use ykc::{CrcOrder, FrameCodec, Message, OutFrame, OwnedFrame, StreamItem};
+
+    /// A pile speaking through the real stream codec.
+    pub struct TestPile {
+        /// The framed connection.
+        pub conn: Framed<TcpStream, FrameCodec>,
+        /// CRC order it writes.
+        pub order: CrcOrder,
+    }
+
+    impl TestPile {
+        /// Connects to the gateway.
+        pub async fn connect(addr: std::net::SocketAddr, order: CrcOrder) -> TestPile {
+            let s = TcpStream::connect(addr).await.expect("connect");
+            TestPile { conn: Framed::new(s, FrameCodec::new().with_default_order(order)), order }
+        }
+
+        /// The bytes of a frame built from JSON fields.
+        pub fn frame(code: u8, seq: [u8; 2], fields: serde_json::Value, order: CrcOrder) -> Vec<u8> {
+            let msg = Message::from_json(code, &fields).expect("fields");
+            let mut body = bytes::BytesMut::new();
+            msg.encode(&mut body).expect("encode");
+            let mut out = bytes::BytesMut::new();
+            ykc::encode_frame(seq, 0, code, &body, order, &mut out).expect("frame");
+            out.to_vec()
+        }
+
+        /// Sends a frame built from JSON fields.
+        pub async fn send(&mut self, code: u8, seq: [u8; 2], fields: serde_json::Value) {
+            let b = Self::frame(code, seq, fields, self.order);
+            self.raw(&b).await;
+        }
+
+        /// Writes raw bytes (split or garbage included).
+        pub async fn raw(&mut self, bytes: &[u8]) {
+            self.conn.get_mut().write_all(bytes).await.expect("write");
+        }
+
+        /// The next frame from the gateway, if one comes within `wait`.
+        pub async fn recv(&mut self, wait: Duration) -> Option<OwnedFrame> {
+            loop {
+                match tokio::time::timeout(wait, self.conn.next()).await {
+                    Ok(Some(Ok(StreamItem::Frame(f)))) => return Some(f),
+                    Ok(Some(Ok(StreamItem::Dropped { .. }))) => continue,
+                    _ => return None,
+                }
+            }
+        }
+
+        /// True when the gateway closed the connection within `wait`.
+        pub async fn closed(&mut self, wait: Duration) -> bool {
+            let deadline = tokio::time::Instant::now() + wait;
+            loop {
+                match tokio::time::timeout_at(deadline, self.conn.next()).await {
+                    Ok(None) | Ok(Some(Err(_))) => return true,
+                    Ok(Some(Ok(_))) => continue,
+                    Err(_) => return false,
+                }
+            }
+        }
+
+        /// Answers one platform command with the spec's default answer; returns the command's code.
+        pub async fn answer_next(&mut self, wait: Duration) -> Option<u8> {
+            let f = self.recv(wait).await?;
+            let (m, _) = Message::decode(f.header.code, &f.body).ok()?;
+            let reply = ykc::answer::answer(&m, &serde_json::Map::new()).ok()?;
+            let mut body = bytes::BytesMut::new();
+            reply.encode(&mut body).ok()?;
+            self.conn.send(OutFrame::reply_to(&f, reply.code(), body.freeze())).await.ok()?;
+            Some(f.header.code)
+        }
+    }
+
+    /// A login frame body for `pile`.
+    pub fn login(pile: &str) -> serde_json::Value {
+        serde_json::json!({"pile_code": pile, "pile_type": "dc", "gun_count": 2, "protocol_version": 1.6,
+            "program_version": "V1.0", "network_type": "lan", "sim_card": "0", "carrier": "other"})
+    }
+
+    /// What an HTTP sink received: (path, JSON body).
+    pub type Received = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
+
+    /// A real HTTP sink on 127.0.0.1:0 that records every POST; `status` sets its answer.
+    pub struct Sink {
+        /// Its address.
+        pub addr: std::net::SocketAddr,
+        /// What it received.
+        pub received: Received,
+        /// The status it answers with (200 unless changed).
+        pub status: Arc<AtomicU16>,
+    }
+
+    impl Sink {
+        /// Starts the sink.
+        pub async fn start() -> Sink {
+            use axum::extract::{OriginalUri, State};
+            let received: Received = Arc::default();
+            let status = Arc::new(AtomicU16::new(200));
+            let state = (received.clone(), status.clone());
+            let app = axum::Router::new().fallback(axum::routing::post(
+                |State((rec, st)): State<(Received, Arc<AtomicU16>)>, OriginalUri(uri): OriginalUri, body: axum::body::Bytes| async move {
+                    let code = st.load(Ordering::SeqCst);
+                    if code == 200 {
+                        let v = serde_json::from_slice(&body).unwrap_or_default();
+                        if let Ok(mut r) = rec.lock() {
+                            r.push((uri.path().to_string(), v));
+                        }
+                    }
+                    axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::OK)
+                },
+            )).with_state(state);
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = l.local_addr().expect("addr");
+            tokio::spawn(async move { axum::serve(l, app).await.ok() });
+            Sink { addr, received, status }
+        }
+
+        /// Paths received so far.
+        pub fn paths(&self) -> Vec<String> {
+            self.received.lock().map(|r| r.iter().map(|(p, _)| p.clone()).collect()).unwrap_or_default()
+        }
+
+        /// Waits (bounded) until a path was received.
+        pub async fn wait_for(&self, path: &str, wait: Duration) -> bool {
+            let deadline = tokio::time::Instant::now() + wait;
+            while tokio::time::Instant::now() < deadline {
+                if self.paths().iter().any(|p| p == path) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            false
+        }
+    }
+}

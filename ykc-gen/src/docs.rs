@@ -148,7 +148,8 @@ fn frame(spec: &Spec, f: &FrameSpec) -> String {
             a.request,
             pairs(&a.copy, " ← "),
             if a.set.is_empty() { String::new() } else { format!("; sets {}", pairs(&a.set, " = ")) },
-            if a.item_set.is_empty() { String::new() } else { format!("; in each item sets {}", pairs(&a.item_set, " = ")) },
+            if a.item_set.is_empty() { String::new() } else { format!("; in each item sets {}", pairs(&a.item_set, " = ")) }
+                + &if a.refuse.is_empty() { String::new() } else { format!("; a refusal sets {}", pairs(&a.refuse, " = ")) },
         );
     }
     out.push_str("\nOffsets count from the first body byte (add 6 for the frame offset).\n\n");

@@ -231,8 +231,8 @@ fn render_frame(out: &mut String, f: &FrameSpec) {
         };
         let _ = writeln!(
             out,
-            "/// How 0x{:02X} answers 0x{:02X} by default (spec `answer:`).\npub const {name}: ::ykc::meta::AnswerMeta = ::ykc::meta::AnswerMeta {{ request: {:#04X}, copy: &[{}], set: &[{}], item_set: &[{}] }};\n",
-            f.code, a.request, a.request, pairs(&a.copy), pairs(&a.set), pairs(&a.item_set)
+            "/// How 0x{:02X} answers 0x{:02X} by default (spec `answer:`).\npub const {name}: ::ykc::meta::AnswerMeta = ::ykc::meta::AnswerMeta {{ request: {:#04X}, copy: &[{}], set: &[{}], item_set: &[{}], refuse: &[{}] }};\n",
+            f.code, a.request, a.request, pairs(&a.copy), pairs(&a.set), pairs(&a.item_set), pairs(&a.refuse)
         );
         attrs.push(format!("answer = {}", s(&name)));
     }

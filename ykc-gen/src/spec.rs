@@ -80,6 +80,9 @@ pub struct AnswerSpec {
     /// Item field of a copied group → JSON value.
     #[serde(default)]
     pub item_set: std::collections::BTreeMap<String, String>,
+    /// Reply field → JSON value for a refusal.
+    #[serde(default)]
+    pub refuse: std::collections::BTreeMap<String, String>,
 }
 
 /// An alternative layout.

@@ -189,7 +189,7 @@ fn check_answer(spec: &Spec, f: &FrameSpec, errs: &mut Vec<GenError>) {
             err(format!("copy {rf}: {qf} names a field missing from the reply or the request"));
         }
     }
-    for (k, v) in &a.set {
+    for (k, v) in a.set.iter().chain(&a.refuse) {
         if !has(f, k) {
             err(format!("set {k}: not a field of the reply"));
         }

@@ -33,6 +33,17 @@ pub fn body_json(msg: &Message) -> Map<String, Value> {
     }
 }
 
+/// The refusal of `request` (the template's `refuse:` values instead of `set:`).
+pub fn refusal(request: &Message) -> Result<Message, Error> {
+    let reply = Message::meta_of(request.code()).and_then(|m| m.reply).ok_or_else(|| json_error("reply", "no reply frame"))?;
+    let t = template(reply).ok_or_else(|| json_error("answer", "no answer template"))?;
+    let mut over = Map::new();
+    for (k, v) in t.refuse {
+        over.insert((*k).to_string(), serde_json::from_str(v).map_err(|e| json_error(k, e.to_string()))?);
+    }
+    answer(request, &over)
+}
+
 /// Builds the default (positive) answer to `request`, then applies `overrides` (field → JSON value).
 ///
 /// Fails when the request has no reply frame or the reply frame has no `answer:` template.

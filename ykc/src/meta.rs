@@ -206,6 +206,8 @@ pub struct AnswerMeta {
     pub set: &'static [(&'static str, &'static str)],
     /// (item field, JSON value) for items of copied groups.
     pub item_set: &'static [(&'static str, &'static str)],
+    /// (reply field, JSON value) set instead of `set` when the request is refused.
+    pub refuse: &'static [(&'static str, &'static str)],
 }
 
 /// Everything the spec says about one frame type.

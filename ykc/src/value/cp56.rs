@@ -82,6 +82,40 @@ impl Cp56Time {
         Ok(Cp56Time([ms[0], ms[1], dt.minute, dt.hour, dt.day, dt.month, (dt.year - 2000) as u8]))
     }
 
+    /// The time `unix_ms` milliseconds after 1970-01-01 UTC, as local time at `offset_secs` east of UTC
+    /// (the protocol's piles run on UTC+8: 28 800).
+    pub fn from_unix_ms(unix_ms: u64, offset_secs: i64) -> Result<Self, String> {
+        let local_ms = i64::try_from(unix_ms).map_err(|e| e.to_string())? + offset_secs * 1000;
+        let (days, ms_of_day) = (local_ms.div_euclid(86_400_000), local_ms.rem_euclid(86_400_000));
+        // Days to civil date (H. Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let secs = ms_of_day / 1000;
+        let dt = DateTime {
+            year: u16::try_from(year).map_err(|e| e.to_string())?,
+            month: month as u8,
+            day: day as u8,
+            hour: (secs / 3600) as u8,
+            minute: (secs / 60 % 60) as u8,
+            second: (secs % 60) as u8,
+            millis: (ms_of_day % 1000) as u16,
+        };
+        Cp56Time::from_datetime(&dt)
+    }
+
+    /// Now, in the piles' local time (UTC+8).
+    pub fn now() -> Result<Self, String> {
+        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis();
+        Cp56Time::from_unix_ms(u64::try_from(ms).map_err(|e| e.to_string())?, 8 * 3600)
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.mmm][+08:00]` (a space also separates date and time).
     pub fn parse(s: &str) -> Result<Self, String> {
         let bad = || format!("`{s}` is not a time like 2020-03-16T17:14:47.000+08:00");
@@ -199,6 +233,14 @@ mod tests {
         let t = Cp56Time([0x98, 0xB7, 0x0E, 0x11, 0x10, 0x03, 0x14]);
         assert_eq!(t.to_string(), "2020-03-16T17:14:47.000+08:00");
         assert_eq!(Cp56Time::parse(&t.to_string()).unwrap(), t);
+    }
+
+    #[test]
+    fn unix_time_converts_to_local_calendar() {
+        // 2020-03-16T09:14:47Z = 17:14:47 at UTC+8 (the ERRATA T2 sample).
+        let t = Cp56Time::from_unix_ms(1_584_350_087_000, 8 * 3600).unwrap();
+        assert_eq!(t.0, [0x98, 0xB7, 0x0E, 0x11, 0x10, 0x03, 0x14]);
+        assert_eq!(Cp56Time::from_unix_ms(951_782_400_000, 0).unwrap().to_string(), "2000-02-29T00:00:00.000+08:00");
     }
 
     #[test]

@@ -25,14 +25,23 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// List the frame types of the spec, or describe one.
     Frames(frames::FramesArgs),
+    /// Run the gateway: piles on the TCP port, REST on the HTTP port (the Go ykc-proxy-server's flags work too).
+    Serve(Box<ykc::gateway::args::ServeArgs>),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "serve") {
+        // The Go proxy's flags, verbatim (`-tcpPort 27600`, `-autoVerification true` …).
+        let rest = args.split_off(2);
+        args.extend(ykc::gateway::args::normalize_go_args(rest));
+    }
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Parse(a) => parse::run(&a),
         Command::Encode(a) => encode::run(&a),
         Command::Frames(a) => frames::run(&a),
+        Command::Serve(a) => serve(&a),
     };
     match result {
         Ok(code) => code,
@@ -41,4 +50,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs the gateway until Ctrl-C.
+fn serve(a: &ykc::gateway::args::ServeArgs) -> Result<ExitCode, String> {
+    let config = ykc::gateway::args::load(a).map_err(|e| e.to_string())?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("YKC_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).init();
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(ykc::gateway::run(config)).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,195 @@
+//! `ykc serve` end to end with real parts: the gateway on 127.0.0.1:0, test piles over TCP
+//! speaking through the real codec, and a real HTTP sink.
+
+use serde_json::json;
+use std::time::Duration;
+use ykc::gateway::config::ServeConfig;
+use ykc::{CrcOrder, Message};
+use ykc_tests::parts::{login, Sink, TestPile};
+
+const PILE: &str = "32010200000001";
+const WAIT: Duration = Duration::from_secs(3);
+
+fn config() -> ServeConfig {
+    ServeConfig {
+        host: "127.0.0.1".into(),
+        tcp_port: 0,
+        http_port: 0,
+        auto_verification: true,
+        auto_heartbeat_response: true,
+        auto_billing_model_verify: true,
+        auto_transaction_record_confirm: true,
+        ..Default::default()
+    }
+}
+
+async fn gateway(c: ServeConfig) -> ykc::gateway::Running {
+    ykc::gateway::start(c).await.expect("gateway starts")
+}
+
+async fn logged_in(gw: &ykc::gateway::Running, pile: &str, order: CrcOrder) -> TestPile {
+    let mut p = TestPile::connect(gw.tcp_addr, order).await;
+    p.send(0x01, [0x07, 0x00], login(pile)).await;
+    let r = p.recv(WAIT).await.expect("login answer");
+    assert_eq!(r.header.code, 0x02);
+    p
+}
+
+#[tokio::test]
+async fn login_and_heartbeat_answers_are_byte_exact_in_both_crc_orders() {
+    let gw = gateway(config()).await;
+    for (order, seq) in [(CrcOrder::LowFirst, [0x34, 0x12]), (CrcOrder::HighFirst, [0x00, 0xDF])] {
+        let pile = if order == CrcOrder::LowFirst { "55031412782305" } else { "55031412782306" };
+        let mut p = TestPile::connect(gw.tcp_addr, order).await;
+        p.send(0x01, seq, login(pile)).await;
+        let r = p.recv(WAIT).await.expect("0x02");
+        let want = TestPile::frame(0x02, seq, json!({"pile_code": pile, "login_result": "success"}), order);
+        let mut got = bytes::BytesMut::new();
+        r.write_to(&mut got);
+        assert_eq!(&got[..], &want[..], "0x02 echoes the sequence bytes and the pile's CRC order");
+        p.send(0x03, [0xFF, 0x01], json!({"pile_code": pile, "gun_no": "01", "gun_status": "normal"})).await;
+        let hb = p.recv(WAIT).await.expect("0x04");
+        let want = TestPile::frame(0x04, [0xFF, 0x01], json!({"pile_code": pile, "gun_no": "01", "heartbeat_reply": 0}), order);
+        let mut got = bytes::BytesMut::new();
+        hb.write_to(&mut got);
+        assert_eq!(&got[..], &want[..]);
+    }
+    gw.stop();
+}
+
+#[tokio::test]
+async fn split_coalesced_and_garbage_bytes_are_all_handled() {
+    let gw = gateway(config()).await;
+    let mut p = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    let login_bytes = TestPile::frame(0x01, [1, 0], login(PILE), CrcOrder::LowFirst);
+    // Garbage, then a login split across three writes.
+    p.raw(b"\x00\xFFAT+OK\r\n").await;
+    for part in login_bytes.chunks(7) {
+        p.raw(part).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(p.recv(WAIT).await.map(|f| f.header.code), Some(0x02));
+    // Two heartbeats and a verify request coalesced in one write, with a bad-CRC frame between.
+    let hb = |seq| TestPile::frame(0x03, seq, json!({"pile_code": PILE, "gun_no": "01", "gun_status": 0}), CrcOrder::LowFirst);
+    let mut bad = hb([9, 9]);
+    let n = bad.len();
+    bad[n - 1] ^= 0x55;
+    let verify = TestPile::frame(0x05, [3, 0], json!({"pile_code": PILE, "billing_model_no": "0100"}), CrcOrder::LowFirst);
+    let all = [hb([1, 0]), bad, hb([2, 0]), verify].concat();
+    p.raw(&all).await;
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(p.recv(WAIT).await.map(|f| (f.header.code, f.header.seq)));
+    }
+    assert_eq!(got, vec![Some((0x04, [1, 0])), Some((0x04, [2, 0])), Some((0x06, [3, 0]))]);
+    assert!(gw.shared.metrics.dropped_bytes.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    gw.stop();
+}
+
+#[tokio::test]
+async fn frames_are_forwarded_and_billing_records_confirmed_only_after_delivery() {
+    let sink = Sink::start().await;
+    let mut c = config();
+    c.servers = vec![format!("{}/ykc", sink.addr)];
+    c.forward_retries = 1;
+    c.forward_backoff_ms = 10;
+    c.forward_timeout_ms = 500;
+    let gw = gateway(c).await;
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    assert!(sink.wait_for("/ykc/01", WAIT).await, "{:?}", sink.paths());
+    assert!(sink.wait_for("/ykc/online", WAIT).await);
+    assert!(sink.wait_for("/ykc/02", WAIT).await, "auto-answers are forwarded too");
+    let record = |seq| {
+        let mut b = vec![0u8; 158];
+        b[..16].copy_from_slice(&[0x32, 0x01, 0x02, 0, 0, 0, 0x01, 0x01, 0x20, 0x20, 0x03, 0x16, 0x17, 0x14, 0x00, 0x01]);
+        b[16..23].copy_from_slice(&[0x32, 0x01, 0x02, 0, 0, 0, 0x01]);
+        let mut out = bytes::BytesMut::new();
+        ykc::encode_frame(seq, 0, 0x3B, &b, CrcOrder::LowFirst, &mut out).unwrap();
+        out.to_vec()
+    };
+    // The sink fails: no confirmation, so the pile keeps its record and resends.
+    sink.status.store(500, std::sync::atomic::Ordering::SeqCst);
+    p.raw(&record([5, 0])).await;
+    assert!(p.recv(Duration::from_millis(1500)).await.is_none(), "0x40 withheld while forwarding fails");
+    // The sink recovers; the resent record is forwarded, then confirmed.
+    sink.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    p.raw(&record([6, 0])).await;
+    let ack = p.recv(WAIT).await.expect("0x40 after delivery");
+    assert_eq!((ack.header.code, ack.header.seq), (0x40, [6, 0]));
+    assert!(sink.paths().iter().any(|x| x == "/ykc/3b"));
+    let (m, _) = Message::decode(0x40, &ack.body).unwrap();
+    assert_eq!(ykc::answer::body_json(&m)["transaction_serial"], "32010200000001012020031617140001");
+    drop(p);
+    assert!(sink.wait_for("/ykc/offline", WAIT).await);
+    gw.stop();
+}
+
+#[tokio::test]
+async fn second_login_closes_the_older_connection_and_spoofed_frames_are_dropped() {
+    let gw = gateway(config()).await;
+    let mut first = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let mut second = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    assert!(first.closed(WAIT).await, "the older connection is closed");
+    assert_eq!(gw.shared.registry.len(), 1);
+    // The second connection may not speak for another pile.
+    second.send(0x03, [1, 0], json!({"pile_code": "32010200000099", "gun_no": "01", "gun_status": 0})).await;
+    assert!(second.recv(Duration::from_millis(500)).await.is_none());
+    let dropped = gw.shared.metrics.dropped_frames.lock().unwrap().get("pile_code_mismatch").copied();
+    assert_eq!(dropped, Some(1));
+    // Frames before a login are dropped.
+    let mut anon = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    anon.send(0x03, [1, 0], json!({"pile_code": PILE, "gun_no": "01", "gun_status": 0})).await;
+    assert!(anon.recv(Duration::from_millis(500)).await.is_none());
+    gw.stop();
+}
+
+#[tokio::test]
+async fn missed_heartbeats_and_missing_logins_close_connections() {
+    let mut c = config();
+    c.heartbeat_interval_secs = 1;
+    c.missed_heartbeats = 1;
+    c.login_timeout_secs = 1;
+    let gw = gateway(c).await;
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let mut silent = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    assert!(p.closed(Duration::from_secs(4)).await, "closed after the heartbeat timeout");
+    assert!(silent.closed(Duration::from_secs(4)).await, "closed after the login timeout");
+    assert_eq!(gw.shared.registry.len(), 0);
+    gw.stop();
+}
+
+#[tokio::test]
+async fn rest_commands_wait_for_the_piles_reply() {
+    let gw = gateway(config()).await;
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let base = format!("http://{}", gw.http_addr);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = |path: String, body: &'static str| {
+        let req = client.post(format!("{base}{path}")).header("content-type", "application/json").body(body);
+        async move {
+            let r = req.send().await.expect("request");
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        }
+    };
+    let (stop, answered) = tokio::join!(post(format!("/piles/{PILE}/commands/remote_stop_request"), r#"{"gun_no": "01"}"#), p.answer_next(WAIT));
+    assert_eq!(answered, Some(0x36), "the pile gets the command and answers it");
+    assert_eq!(stop.0, 200, "{}", stop.1);
+    assert!(stop.1.contains("\"stop_result\":{\"code\":1,\"name\":\"success\""), "{}", stop.1);
+    let offline = post("/piles/32010200000077/commands/0x36".into(), r#"{"gun_no": "01"}"#).await;
+    assert_eq!(offline.0, 404, "{}", offline.1);
+    let bad = post(format!("/piles/{PILE}/commands/0x36"), r#"{"gun_no": "0x"}"#).await;
+    assert_eq!(bad.0, 400, "{}", bad.1);
+    assert!(bad.1.contains("gun_no"), "{}", bad.1);
+    let (timeout, _) = tokio::join!(post(format!("/piles/{PILE}/commands/0x92?timeout_ms=300"), r#"{"execute_mode": 1}"#), p.recv(WAIT));
+    assert_eq!(timeout.0, 504, "{}", timeout.1);
+    let up = post(format!("/piles/{PILE}/commands/0x01"), "{}").await;
+    assert_eq!(up.0, 400, "pile-to-platform frames cannot be commanded: {}", up.1);
+    let proxied = post("/proxy/92".into(), r#"{"id": "32010200000001", "header": {"encrypted": false, "seq": 1}, "execute_mode": 1}"#).await;
+    assert_eq!(proxied.0, 200, "{}", proxied.1);
+    assert_eq!(p.recv(WAIT).await.map(|f| f.header.code), Some(0x92));
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap().text().await.unwrap();
+    assert!(health.contains("\"piles_online\":1"), "{health}");
+    let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("ykc_frames_in_total{type=\"01\"} 1") && metrics.contains("ykc_commands_timed_out_total 1"), "{metrics}");
+    gw.stop();
+}

@@ -1,0 +1,236 @@
+//! The REST API on the HTTP port: piles, commands that wait for the pile's reply, the Go proxy's
+//! `/proxy/<type hex>` route, health, Prometheus metrics and an OpenAPI document.
+//!
+//! Errors are JSON `{"error": "...", "field": ...}` with a 4xx/5xx status, never an empty 200.
+
+use super::registry::Outbound;
+use super::Shared;
+use crate::codec::OutFrame;
+use crate::{Bcd, Direction, Message};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// The API's routes.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/piles", get(piles))
+        .route("/piles/{pile}", get(pile))
+        .route("/piles/{pile}/commands/{frame}", post(command))
+        .route("/proxy/{code}", post(proxy))
+        .with_state(shared)
+}
+
+/// An API error: a status and a JSON body `{"error": reason, "field": field}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    reason: String,
+    field: Option<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.reason, "field": self.field }))).into_response()
+    }
+}
+
+fn error(status: StatusCode, reason: impl Into<String>, field: Option<String>) -> ApiError {
+    ApiError { status, reason: reason.into(), field }
+}
+
+async fn healthz(State(s): State<Arc<Shared>>) -> Response {
+    Json(json!({ "status": "ok", "piles_online": s.registry.len() })).into_response()
+}
+
+async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+    let fwd = s.forwarder.as_ref().map(|f| f.stats());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render(fwd.as_ref())).into_response()
+}
+
+async fn piles(State(s): State<Arc<Shared>>) -> Response {
+    Json(json!({ "piles": s.registry.list() })).into_response()
+}
+
+/// Parses a pile code from the path (14 digits, left-padded).
+fn pile_key(text: &str) -> Result<[u8; 7], ApiError> {
+    Bcd::<7>::from_digits(text).map(|b| b.0).map_err(|r| error(StatusCode::BAD_REQUEST, r, Some("pile".into())))
+}
+
+async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> Response {
+    let key = match pile_key(&pile) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    match s.registry.get(&key) {
+        Some(info) => Json(info).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("pile {pile} is not online"), None).into_response(),
+    }
+}
+
+/// A platform→pile frame type given as a code (`0x34`, `34`) or a spec name (`remote_start_request`).
+fn command_meta(frame: &str) -> Result<&'static crate::FrameMeta, ApiError> {
+    let t = frame.trim();
+    let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+    let meta = u8::from_str_radix(hex, 16).ok().and_then(Message::meta_of).or_else(|| crate::frames::FRAMES.iter().copied().find(|m| m.name == t));
+    match meta {
+        Some(m) if m.direction == Direction::Down => Ok(m),
+        Some(m) => Err(error(StatusCode::BAD_REQUEST, format!("0x{:02X} {} is sent by piles, not to them", m.code, m.name), Some("frame".into()))),
+        None => Err(error(StatusCode::NOT_FOUND, format!("`{frame}` is not a frame type of the spec"), Some("frame".into()))),
+    }
+}
+
+/// Builds the command from the body's fields (the pile code comes from the path when absent).
+fn build(meta: &crate::FrameMeta, key: [u8; 7], mut body: Map<String, Value>) -> Result<(Message, bytes::Bytes), ApiError> {
+    if meta.pile_code_range().is_some() {
+        body.entry("pile_code").or_insert_with(|| Value::from(Bcd(key).to_string()));
+    }
+    let msg = Message::from_json(meta.code, &Value::Object(body)).map_err(|e| match &e {
+        crate::Error::Json { field, reason } => error(StatusCode::BAD_REQUEST, reason.clone(), Some(field.clone())),
+        other => error(StatusCode::BAD_REQUEST, other.to_string(), None),
+    })?;
+    let mut out = bytes::BytesMut::new();
+    msg.encode(&mut out).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string(), None))?;
+    Ok((msg, out.freeze()))
+}
+
+/// Sends a frame to an online pile; with `wait`, returns the receiver of its reply.
+async fn send(s: &Shared, key: [u8; 7], msg: Message, body: bytes::Bytes, wait: bool) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
+    let pile = Bcd(key).to_string();
+    let Some(tx) = s.registry.sender(&key) else {
+        return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} is not online"), None));
+    };
+    let (reply_tx, reply_rx) = oneshot::channel();
+    let (written_tx, written_rx) = oneshot::channel();
+    let out = Outbound { frame: OutFrame::new([0, 0], msg.code(), body), message: msg, waiter: wait.then_some(reply_tx), written: Some(written_tx) };
+    if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
+        return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} went offline before the frame was written"), None));
+    }
+    Ok(wait.then_some(reply_rx))
+}
+
+fn envelope(m: &Message) -> Value {
+    let meta = m.meta();
+    json!({
+        "frame_type": format!("0x{:02X}", m.code()),
+        "frame_type_name": meta.map(|x| x.name_zh),
+        "frame_type_name_en": meta.map(|x| x.name),
+        "body_data": m,
+    })
+}
+
+async fn command(
+    State(s): State<Arc<Shared>>,
+    Path((pile, frame)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let key = match pile_key(&pile) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    let meta = match command_meta(&frame) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
+    };
+    let fields = match body.map(|Json(v)| v) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(other) => return error(StatusCode::BAD_REQUEST, format!("the body must be a JSON object of fields, got {other}"), None).into_response(),
+    };
+    let (msg, bytes) = match build(meta, key, fields) {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let command = envelope(&msg);
+    let wait = meta.reply.is_some();
+    let started = Instant::now();
+    let rx = match send(&s, key, msg, bytes, wait).await {
+        Ok(rx) => rx,
+        Err(r) => return r.into_response(),
+    };
+    let Some(rx) = rx else {
+        return (StatusCode::ACCEPTED, Json(json!({ "pile_code": pile, "command": command, "reply": null }))).into_response();
+    };
+    let timeout = q.get("timeout_ms").and_then(|t| t.parse().ok()).map(Duration::from_millis).unwrap_or(s.config.command_timeout());
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(reply)) => {
+            s.metrics.command_done(started.elapsed().as_secs_f64());
+            Json(json!({ "pile_code": pile, "command": command, "reply": envelope(&reply) })).into_response()
+        }
+        Ok(Err(_)) => error(StatusCode::BAD_GATEWAY, format!("pile {pile} disconnected before replying"), None).into_response(),
+        Err(_) => {
+            s.metrics.commands_timed_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            error(StatusCode::GATEWAY_TIMEOUT, format!("no reply from pile {pile} within {} ms", timeout.as_millis()), None).into_response()
+        }
+    }
+}
+
+/// The Go proxy's route: `POST /proxy/<type hex>` with `id` (pile code) and the frame's fields;
+/// sends without waiting for the reply.
+async fn proxy(State(s): State<Arc<Shared>>, Path(code): Path<String>, Json(body): Json<Value>) -> Response {
+    let meta = match command_meta(&code) {
+        Ok(m) => m,
+        Err(r) => return r.into_response(),
+    };
+    let Value::Object(mut fields) = body else {
+        return error(StatusCode::BAD_REQUEST, "the body must be a JSON object", None).into_response();
+    };
+    let Some(id) = fields.remove("id").and_then(|v| v.as_str().map(str::to_string)) else {
+        return error(StatusCode::BAD_REQUEST, "missing `id` (the pile code)", Some("id".into())).into_response();
+    };
+    fields.remove("header");
+    let key = match pile_key(&id) {
+        Ok(k) => k,
+        Err(r) => return r.into_response(),
+    };
+    let (msg, bytes) = match build(meta, key, fields) {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let command = envelope(&msg);
+    match send(&s, key, msg, bytes, false).await {
+        Ok(_) => Json(json!({ "sent": true, "pile_code": id, "command": command })).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn openapi() -> Response {
+    let frames: Vec<&str> = crate::frames::FRAMES.iter().filter(|m| m.direction == Direction::Down).map(|m| m.name).collect();
+    Json(json!({
+        "openapi": "3.0.3",
+        "info": { "title": "ykc gateway", "version": env!("CARGO_PKG_VERSION") },
+        "paths": {
+            "/healthz": { "get": { "summary": "Liveness and piles online", "responses": { "200": { "description": "ok" } } } },
+            "/metrics": { "get": { "summary": "Prometheus metrics", "responses": { "200": { "description": "text exposition" } } } },
+            "/piles": { "get": { "summary": "Piles online", "responses": { "200": { "description": "list" } } } },
+            "/piles/{pile}": { "get": { "summary": "One pile", "parameters": [{ "name": "pile", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "pile" }, "404": { "description": "offline" } } } },
+            "/piles/{pile}/commands/{frame}": { "post": {
+                "summary": "Send a platform→pile frame and wait for the pile's matching reply",
+                "parameters": [
+                    { "name": "pile", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "frame", "in": "path", "required": true, "schema": { "type": "string", "enum": frames } },
+                    { "name": "timeout_ms", "in": "query", "schema": { "type": "integer" } }
+                ],
+                "requestBody": { "content": { "application/json": { "schema": { "type": "object", "description": "the frame's fields, as `ykc frames <frame>` lists them" } } } },
+                "responses": { "200": { "description": "the decoded reply" }, "202": { "description": "sent; the frame has no reply" },
+                    "400": { "description": "bad body, with the field" }, "404": { "description": "pile offline or unknown frame" },
+                    "504": { "description": "no reply in time" } } } },
+            "/proxy/{code}": { "post": { "summary": "The Go ykc-proxy-server route: send a frame (no wait)",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "sent" }, "400": { "description": "bad body" }, "404": { "description": "pile offline" } } } }
+        }
+    }))
+    .into_response()
+}

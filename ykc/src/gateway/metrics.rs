@@ -1,0 +1,113 @@
+//! Counters of the gateway, exported in the Prometheus text format at `/metrics`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+
+/// Every counter the gateway keeps.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Connections accepted.
+    pub connections_total: AtomicU64,
+    /// Connections open now.
+    pub connections_open: AtomicU64,
+    /// Connections refused by the max-connections limit.
+    pub connections_refused: AtomicU64,
+    /// Piles logged in now.
+    pub piles_online: AtomicU64,
+    /// Older connections closed by a second login for the same pile.
+    pub logins_replaced: AtomicU64,
+    /// Logins refused (allowlist).
+    pub logins_refused: AtomicU64,
+    /// Bytes the stream decoder dropped while resynchronising.
+    pub dropped_bytes: AtomicU64,
+    /// Connections closed for missed heartbeats or no login.
+    pub timeouts: AtomicU64,
+    /// Durable forwards of billing records that failed (the record was not confirmed).
+    pub billing_unconfirmed: AtomicU64,
+    /// REST commands that got their reply.
+    pub commands_answered: AtomicU64,
+    /// REST commands that timed out.
+    pub commands_timed_out: AtomicU64,
+    /// Sum and count of command reply latency, seconds.
+    pub command_latency: Mutex<(f64, u64)>,
+    /// Frames in (from piles) by type.
+    pub frames_in: Mutex<BTreeMap<u8, u64>>,
+    /// Frames out (to piles) by type.
+    pub frames_out: Mutex<BTreeMap<u8, u64>>,
+    /// Frames dropped, by reason (before_login, pile_code_mismatch, decode_error …).
+    pub dropped_frames: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+fn bump<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K) {
+    if let Ok(mut m) = m.lock() {
+        *m.entry(k).or_default() += 1;
+    }
+}
+
+impl Metrics {
+    /// Counts a frame from a pile.
+    pub fn frame_in(&self, code: u8) {
+        bump(&self.frames_in, code);
+    }
+    /// Counts a frame to a pile.
+    pub fn frame_out(&self, code: u8) {
+        bump(&self.frames_out, code);
+    }
+    /// Counts a dropped frame.
+    pub fn dropped(&self, reason: &'static str) {
+        bump(&self.dropped_frames, reason);
+    }
+    /// Records one command latency.
+    pub fn command_done(&self, seconds: f64) {
+        self.commands_answered.fetch_add(1, Relaxed);
+        if let Ok(mut l) = self.command_latency.lock() {
+            l.0 += seconds;
+            l.1 += 1;
+        }
+    }
+
+    /// The Prometheus text exposition, forwarder counters included.
+    pub fn render(&self, forward: Option<&super::forward::ForwardStats>) -> String {
+        let mut out = String::new();
+        let mut gauge = |name: &str, help: &str, kind: &str, v: u64| {
+            let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} {kind}\nykc_{name} {v}");
+        };
+        gauge("connections_total", "TCP connections accepted.", "counter", self.connections_total.load(Relaxed));
+        gauge("connections_open", "TCP connections open.", "gauge", self.connections_open.load(Relaxed));
+        gauge("connections_refused_total", "Connections refused by max_connections.", "counter", self.connections_refused.load(Relaxed));
+        gauge("piles_online", "Piles logged in.", "gauge", self.piles_online.load(Relaxed));
+        gauge("logins_replaced_total", "Connections closed by a newer login of the same pile.", "counter", self.logins_replaced.load(Relaxed));
+        gauge("logins_refused_total", "Logins refused.", "counter", self.logins_refused.load(Relaxed));
+        gauge("dropped_bytes_total", "Bytes dropped while resynchronising on 0x68.", "counter", self.dropped_bytes.load(Relaxed));
+        gauge("timeouts_total", "Connections closed for missed heartbeats or no login.", "counter", self.timeouts.load(Relaxed));
+        gauge("billing_unconfirmed_total", "Transaction records not confirmed because forwarding failed.", "counter", self.billing_unconfirmed.load(Relaxed));
+        gauge("commands_answered_total", "REST commands answered by the pile.", "counter", self.commands_answered.load(Relaxed));
+        gauge("commands_timed_out_total", "REST commands without a reply in time.", "counter", self.commands_timed_out.load(Relaxed));
+        let (sum, count) = self.command_latency.lock().map(|l| *l).unwrap_or_default();
+        let _ = writeln!(out, "# HELP ykc_command_latency_seconds Command reply latency.\n# TYPE ykc_command_latency_seconds summary\nykc_command_latency_seconds_sum {sum}\nykc_command_latency_seconds_count {count}");
+        for (name, map, help) in [("frames_in_total", &self.frames_in, "Frames from piles by type."), ("frames_out_total", &self.frames_out, "Frames to piles by type.")] {
+            let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} counter");
+            for (code, n) in map.lock().map(|m| m.clone()).unwrap_or_default() {
+                let _ = writeln!(out, "ykc_{name}{{type=\"{code:02x}\"}} {n}");
+            }
+        }
+        let _ = writeln!(out, "# HELP ykc_dropped_frames_total Frames dropped by reason.\n# TYPE ykc_dropped_frames_total counter");
+        for (reason, n) in self.dropped_frames.lock().map(|m| m.clone()).unwrap_or_default() {
+            let _ = writeln!(out, "ykc_dropped_frames_total{{reason=\"{reason}\"}} {n}");
+        }
+        if let Some(f) = forward {
+            let _ = writeln!(out, "# HELP ykc_forward_total Forwarding outcomes.\n# TYPE ykc_forward_total counter");
+            for (what, n) in [("enqueued", f.enqueued), ("delivered", f.delivered), ("failed", f.failed), ("dropped_queue_full", f.dropped_queue_full), ("retries", f.retries)] {
+                let _ = writeln!(out, "ykc_forward_total{{outcome=\"{what}\"}} {n}");
+            }
+            let _ = writeln!(out, "# HELP ykc_forward_latency_seconds Forwarding latency.\n# TYPE ykc_forward_latency_seconds histogram");
+            for (le, n) in &f.latency_buckets {
+                let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{le=\"{le}\"}} {n}");
+            }
+            let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{le=\"+Inf\"}} {}\nykc_forward_latency_seconds_sum {}\nykc_forward_latency_seconds_count {}", f.latency_count, f.latency_sum_seconds, f.latency_count);
+        }
+        out
+    }
+}

@@ -1,0 +1,149 @@
+//! The piles online now, keyed by pile code (compared as the 7 raw bytes, ERRATA R5).
+
+use crate::codec::OutFrame;
+use crate::frames::Message;
+use crate::CrcOrder;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+/// A frame to write to a pile, optionally waiting for the pile's reply.
+#[derive(Debug)]
+pub struct Outbound {
+    /// The frame.
+    pub frame: OutFrame,
+    /// The decoded command, for forwarding and reply correlation.
+    pub message: Message,
+    /// Who waits for the reply.
+    pub waiter: Option<oneshot::Sender<Message>>,
+    /// Told when the frame was written (or could not be).
+    pub written: Option<oneshot::Sender<bool>>,
+}
+
+/// What the registry knows about an online pile.
+#[derive(Debug, Clone, Serialize)]
+pub struct PileInfo {
+    /// Pile code as digits.
+    pub pile_code: String,
+    /// The connection it speaks on.
+    pub connection_id: u64,
+    /// Remote address.
+    pub remote_addr: String,
+    /// Login time (RFC 3339).
+    pub online_since: String,
+    /// The login frame's fields.
+    pub login: serde_json::Value,
+    /// CRC byte order the pile uses, once seen.
+    pub crc_order: Option<CrcOrder>,
+    /// Sequence style seen on the pile's frames: `le`, `be` or `unknown`.
+    pub sequence_style: &'static str,
+    /// Milliseconds since the last frame from the pile.
+    pub last_frame_ms_ago: u64,
+}
+
+struct Entry {
+    info: PileInfo,
+    last_frame: Arc<AtomicU64>,
+    tx: mpsc::Sender<Outbound>,
+    kick: Option<oneshot::Sender<()>>,
+}
+
+/// The online piles.
+pub struct Registry {
+    piles: Mutex<HashMap<[u8; 7], Entry>>,
+    epoch: Instant,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry { piles: Mutex::new(HashMap::new()), epoch: Instant::now() }
+    }
+}
+
+/// A handle a session keeps to update its entry cheaply.
+#[derive(Debug, Clone)]
+pub struct Presence {
+    last_frame: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl Presence {
+    /// Notes that a frame just arrived.
+    pub fn touch(&self) {
+        self.last_frame.store(self.epoch.elapsed().as_millis() as u64, Relaxed);
+    }
+}
+
+impl Registry {
+    /// Registers a logged-in pile; returns whether an older connection was replaced (and kicks it).
+    pub fn insert(&self, key: [u8; 7], info: PileInfo, tx: mpsc::Sender<Outbound>, kick: oneshot::Sender<()>) -> (bool, Presence) {
+        let last_frame = Arc::new(AtomicU64::new(self.epoch.elapsed().as_millis() as u64));
+        let presence = Presence { last_frame: last_frame.clone(), epoch: self.epoch };
+        let old = self.piles.lock().ok().and_then(|mut m| m.insert(key, Entry { info, last_frame, tx, kick: Some(kick) }));
+        let replaced = match old {
+            Some(mut e) => {
+                if let Some(k) = e.kick.take() {
+                    let _ = k.send(());
+                }
+                true
+            }
+            None => false,
+        };
+        (replaced, presence)
+    }
+
+    /// Removes the pile if `conn` still owns it; true when removed.
+    pub fn remove(&self, key: &[u8; 7], conn: u64) -> bool {
+        let Ok(mut m) = self.piles.lock() else { return false };
+        if m.get(key).is_some_and(|e| e.info.connection_id == conn) {
+            m.remove(key);
+            return true;
+        }
+        false
+    }
+
+    /// Updates what is known about the pile's framing.
+    pub fn set_framing(&self, key: &[u8; 7], conn: u64, crc: Option<CrcOrder>, seq_style: &'static str) {
+        if let Ok(mut m) = self.piles.lock() {
+            if let Some(e) = m.get_mut(key).filter(|e| e.info.connection_id == conn) {
+                e.info.crc_order = crc.or(e.info.crc_order);
+                e.info.sequence_style = seq_style;
+            }
+        }
+    }
+
+    /// The sender of the pile's connection.
+    pub fn sender(&self, key: &[u8; 7]) -> Option<mpsc::Sender<Outbound>> {
+        self.piles.lock().ok().and_then(|m| m.get(key).map(|e| e.tx.clone()))
+    }
+
+    fn snapshot(&self, e: &Entry) -> PileInfo {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        PileInfo { last_frame_ms_ago: now.saturating_sub(e.last_frame.load(Relaxed)), ..e.info.clone() }
+    }
+
+    /// One pile.
+    pub fn get(&self, key: &[u8; 7]) -> Option<PileInfo> {
+        self.piles.lock().ok().and_then(|m| m.get(key).map(|e| self.snapshot(e)))
+    }
+
+    /// Every online pile, by pile code.
+    pub fn list(&self) -> Vec<PileInfo> {
+        let mut v: Vec<PileInfo> = self.piles.lock().map(|m| m.values().map(|e| self.snapshot(e)).collect()).unwrap_or_default();
+        v.sort_by(|a, b| a.pile_code.cmp(&b.pile_code));
+        v
+    }
+
+    /// How many piles are online.
+    pub fn len(&self) -> usize {
+        self.piles.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// True when no pile is online.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
