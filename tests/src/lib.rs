@@ -201,4 +201,75 @@ pub mod parts {
             false
         }
     }
+
+    use std::process::{Child, Command, Stdio};
+
+    /// A free port on 127.0.0.1 (bound, read, released).
+        pub fn free_port() -> u16 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }
+
+    /// The nats-server binary: `$NATS_SERVER`, on `PATH`, or /usr/sbin.
+        pub fn nats_binary() -> String {
+        if let Ok(p) = std::env::var("NATS_SERVER") {
+            return p;
+        }
+        let in_path = std::env::var_os("PATH")
+            .map(|paths| std::env::split_paths(&paths).map(|d| d.join("nats-server")).any(|p| p.is_file()))
+            .unwrap_or(false);
+        if in_path {
+            "nats-server".into()
+        } else {
+            "/usr/sbin/nats-server".into()
+        }
+    }
+
+    /// A `nats-server` child on 127.0.0.1:`port`; killed on drop.
+    pub struct NatsServer {
+        child: Option<Child>,
+        port: u16,
+    }
+
+    impl NatsServer {
+        /// Starts nats-server on 127.0.0.1:`port` and waits until it accepts.
+        pub async fn start(port: u16, auth: Option<(&str, &str)>) -> NatsServer {
+            let mut cmd = Command::new(nats_binary());
+            cmd.args(["-a", "127.0.0.1", "-p", &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+            if let Some((u, p)) = auth {
+                cmd.args(["--user", u, "--pass", p]);
+            }
+            let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {} (apt-get install -y nats-server): {e}", nats_binary()));
+            let server = NatsServer { child: Some(child), port };
+            let mut accepted = false;
+            for _ in 0..250 {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                    accepted = true;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(accepted, "nats-server did not accept on 127.0.0.1:{port} within 5 s");
+            server
+        }
+
+        /// Its URL.
+        pub fn url(&self) -> String {
+            format!("127.0.0.1:{}", self.port)
+        }
+
+        /// Kills it.
+        pub fn kill(&mut self) {
+            if let Some(mut c) = self.child.take() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+
+    impl Drop for NatsServer {
+        fn drop(&mut self) {
+            self.kill();
+        }
+    }
 }

@@ -193,3 +193,57 @@ async fn rest_commands_wait_for_the_piles_reply() {
     assert!(metrics.contains("ykc_frames_in_total{type=\"01\"} 1") && metrics.contains("ykc_commands_timed_out_total 1"), "{metrics}");
     gw.stop();
 }
+
+fn record_frame(seq: [u8; 2]) -> Vec<u8> {
+    let mut b = vec![0u8; 158];
+    b[..16].copy_from_slice(&[0x32, 0x01, 0x02, 0, 0, 0, 0x01, 0x01, 0x20, 0x20, 0x03, 0x16, 0x17, 0x14, 0x00, 0x02]);
+    b[16..23].copy_from_slice(&[0x32, 0x01, 0x02, 0, 0, 0, 0x01]);
+    let mut out = bytes::BytesMut::new();
+    ykc::encode_frame(seq, 0, 0x3B, &b, CrcOrder::LowFirst, &mut out).unwrap();
+    out.to_vec()
+}
+
+#[tokio::test]
+async fn nats_forwarding_and_nats_restarts_while_piles_are_served() {
+    use futures::StreamExt;
+    let port = ykc_tests::parts::free_port();
+    let mut nats = ykc_tests::parts::NatsServer::start(port, None).await;
+    let mut c = config();
+    c.messaging_server_type = ykc::gateway::config::MessagingServerType::Nats;
+    c.servers = vec![nats.url()];
+    c.forward_timeout_ms = 500;
+    c.forward_retries = 0;
+    let gw = gateway(c).await;
+    let client = async_nats::connect(nats.url()).await.expect("subscriber connects");
+    let mut sub = client.subscribe("charge.proxy.ykc.>").await.unwrap();
+    client.flush().await.unwrap();
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let mut subjects = Vec::new();
+    while subjects.len() < 3 {
+        match tokio::time::timeout(WAIT, sub.next()).await {
+            Ok(Some(m)) => subjects.push(m.subject.to_string()),
+            _ => break,
+        }
+    }
+    subjects.sort();
+    assert_eq!(subjects, ["charge.proxy.ykc.01", "charge.proxy.ykc.02", "charge.proxy.ykc.online"]);
+    // NATS goes away: piles are still answered, but billing records are not confirmed.
+    nats.kill();
+    drop(sub);
+    p.send(0x03, [2, 0], json!({"pile_code": PILE, "gun_no": "01", "gun_status": 0})).await;
+    assert_eq!(p.recv(WAIT).await.map(|f| f.header.code), Some(0x04), "heartbeats answered without NATS");
+    p.raw(&record_frame([3, 0])).await;
+    assert!(p.recv(Duration::from_millis(1200)).await.is_none(), "no 0x40 while NATS is down");
+    // NATS returns on the same port: the pile's resent record is forwarded and confirmed.
+    let _nats = ykc_tests::parts::NatsServer::start(port, None).await;
+    let mut confirmed = false;
+    for i in 0..20u8 {
+        p.raw(&record_frame([4 + i, 0])).await;
+        if let Some(f) = p.recv(Duration::from_millis(500)).await {
+            confirmed = f.header.code == 0x40;
+            break;
+        }
+    }
+    assert!(confirmed, "0x40 once NATS is back");
+    gw.stop();
+}
