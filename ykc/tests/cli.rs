@@ -207,3 +207,51 @@ fn envelope_snapshots_of_every_corpus_frame() {
     }
     insta::assert_snapshot!("envelopes", all);
 }
+
+/// `ykc serve` with the Go proxy's flags verbatim: `-flag value`, `-flag=value`, `--flag`,
+/// and `-autoVerification true` (which the Go binary silently mis-parses).
+#[test]
+fn serve_accepts_the_go_proxy_flags() {
+    use std::io::{Read, Write as _};
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (tcp, http) = (free(), free());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ykc"))
+        .args(["serve", "-host", "127.0.0.1", &format!("-tcpPort={tcp}"), "--httpPort", &http.to_string(), "-autoVerification", "true", "-autoHeartbeatResponse=false"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ykc serve");
+    let mut conn = None;
+    for _ in 0..100 {
+        if let Ok(c) = std::net::TcpStream::connect(("127.0.0.1", tcp)) {
+            conn = Some(c);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut conn = conn.expect("gateway listens on -tcpPort");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(3))).unwrap();
+    let body = [0x32, 0x01, 0x02, 0, 0, 0, 0x01, 0x00, 0x02, 0x10, b'V', b'1', 0, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04];
+    let mut out = bytes::BytesMut::new();
+    ykc::encode_frame([0x2A, 0x00], 0, 0x01, &body, ykc::CrcOrder::LowFirst, &mut out).unwrap();
+    conn.write_all(&out).unwrap();
+    let mut buf = [0u8; 16];
+    conn.read_exact(&mut buf).expect("0x02 login answer (-autoVerification true took effect)");
+    let (reply, _) = ykc::RawFrame::parse(&buf).unwrap();
+    assert_eq!((reply.header.code, reply.header.seq), (0x02, [0x2A, 0x00]));
+    // -autoHeartbeatResponse=false: a heartbeat gets no answer.
+    out.clear();
+    ykc::encode_frame([1, 0], 0, 0x03, &[0x32, 0x01, 0x02, 0, 0, 0, 0x01, 0x01, 0x00], ykc::CrcOrder::LowFirst, &mut out).unwrap();
+    conn.write_all(&out).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_millis(500))).unwrap();
+    assert!(conn.read(&mut buf).is_err(), "no heartbeat answer");
+    let health = std::net::TcpStream::connect(("127.0.0.1", http)).map(|mut s| {
+        let _ = s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+        let mut t = String::new();
+        let _ = s.read_to_string(&mut t);
+        t
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(health.unwrap_or_default().contains("\"piles_online\":1"));
+}
