@@ -247,3 +247,52 @@ async fn nats_forwarding_and_nats_restarts_while_piles_are_served() {
     assert!(confirmed, "0x40 once NATS is back");
     gw.stop();
 }
+
+#[tokio::test]
+async fn the_go_proxy_bodies_work_for_its_eight_routes() {
+    let gw = gateway(config()).await;
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let base = format!("http://{}", gw.http_addr);
+    let rate_list: Vec<u8> = (0..48).map(|i| (i % 4) as u8).collect();
+    let cases = [
+        ("02", json!({"result": true}), 0x02, json!({"login_result": {"code": 0, "name": "success", "meaning": "登陆成功"}})),
+        ("06", json!({"billingModelCode": "0100", "result": false}), 0x06, json!({"billing_model_no": "0100", "verify_result": {"code": 1}})),
+        ("0a", json!({"billingModelCode": "0100", "sharpUnitPrice": 200000, "sharpServiceFee": 40000, "peakUnitPrice": 100000,
+            "peakServiceFee": 40000, "flatUnitPrice": 70000, "flatServiceFee": 40000, "valleyUnitPrice": 30000, "valleyServiceFee": 40000,
+            "accrualRatio": 0, "rateList": rate_list}), 0x0A, json!({"sharp_energy_price": 2.0, "sharp_service_price": 0.4, "valley_energy_price": 0.3})),
+        ("34", json!({"tradeSeq": "32010200000001012018061914444680", "gunId": "01", "logicCard": "0000001000000573",
+            "physicalCard": "00000000D14B0A54", "balance": 1000000}), 0x34, json!({"account_balance": 10000.0, "logical_card_no": "0000001000000573"})),
+        ("36", json!({"gunId": "01"}), 0x36, json!({"gun_no": "01"})),
+        ("40", json!({"tradeSeq": "32010200000001012018061914444680", "result": 0}), 0x40, json!({"confirm_result": {"code": 0}})),
+        ("58", json!({"billingModelCode": "0100", "sharpUnitPrice": 200000, "sharpServiceFee": 40000, "peakUnitPrice": 100000,
+            "peakServiceFee": 40000, "flatUnitPrice": 70000, "flatServiceFee": 40000, "valleyUnitPrice": 30000, "valleyServiceFee": 40000,
+            "accrualRatio": 0, "rateList": (0..48).map(|_| 3).collect::<Vec<u8>>()}), 0x58, json!({"rate_slots": {"47": {"name": "valley"}}})),
+        ("92", json!({"control": 2}), 0x92, json!({"execute_mode": {"code": 2}})),
+    ];
+    for (route, mut body, code, expect) in cases {
+        body["id"] = json!(PILE);
+        body["header"] = json!({"encrypted": false, "seq": 0x1234});
+        let r = client.post(format!("{base}/proxy/{route}")).header("content-type", "application/json").body(body.to_string()).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "/proxy/{route}: {}", r.text().await.unwrap_or_default());
+        let f = p.recv(WAIT).await.unwrap_or_else(|| panic!("/proxy/{route} reaches the pile"));
+        assert_eq!((f.header.code, f.header.seq), (code, [0x34, 0x12]), "/proxy/{route}: both sequence bytes, little-endian");
+        let got = ykc::answer::body_json(&Message::decode(code, &f.body).unwrap().0);
+        for (k, want) in expect.as_object().unwrap() {
+            let v = &got[k.as_str()];
+            match want {
+                serde_json::Value::Object(sub) => {
+                    for (sk, sv) in sub {
+                        let inner = if let Ok(i) = sk.parse::<usize>() { &v[i] } else { v };
+                        match sv {
+                            serde_json::Value::Object(o) => o.iter().for_each(|(kk, vv)| assert_eq!(&inner[kk.as_str()], vv, "/proxy/{route} {k}")),
+                            _ => assert_eq!(&v[sk.as_str()], sv, "/proxy/{route} {k}.{sk}"),
+                        }
+                    }
+                }
+                _ => assert_eq!(v, want, "/proxy/{route} {k}"),
+            }
+        }
+    }
+    gw.stop();
+}

@@ -114,11 +114,16 @@ fn field_meta(f: &Field) -> TokenStream {
     let bits = f.bits.as_ref().map_or_else(|| quote!(&[]), |p| quote!(#p));
     let values = if f.enumeration { quote!(<#elem as ::ykc::CodeEnum>::VALUES) } else { quote!(&[]) };
     let items = if f.kind == Kind::Group { quote!(<#elem as ::ykc::Record>::FIELDS) } else { quote!(&[]) };
+    let go = lit(&f.go);
+    let go_bool = f.go_bool.as_ref().map_or_else(|| quote!(::core::option::Option::None), |(t, fl)| {
+        let (t, fl) = (lit(t), lit(fl));
+        quote!(::core::option::Option::Some((#t, #fl)))
+    });
     quote! {
         ::ykc::FieldMeta {
             name: #name, name_zh: #name_zh, kind: ::ykc::meta::FieldKind::#kind, len: #len, alt_len: #alt_len,
             repeat: #repeat, decimals: #decimals, offset: #offset, unit: #unit, null_when_zero: #nz,
-            reversed: #rev, bits: #bits, values: #values, items: #items, note_zh: #note_zh,
+            reversed: #rev, bits: #bits, values: #values, items: #items, go: #go, go_bool: #go_bool, note_zh: #note_zh,
         }
     }
 }

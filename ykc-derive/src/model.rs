@@ -82,6 +82,8 @@ pub struct Field {
     pub reversed: bool,
     pub bits: Option<Path>,
     pub enumeration: bool,
+    pub go: String,
+    pub go_bool: Option<(String, String)>,
     /// Set when a later group takes its count from this field.
     pub counts: Option<Ident>,
 }
@@ -198,6 +200,8 @@ impl Field {
             reversed: false,
             bits: None,
             enumeration: false,
+            go: String::new(),
+            go_bool: None,
             counts: None,
         };
         let mut kind = None;
@@ -232,6 +236,12 @@ impl Field {
                 "null_when_zero" => field.null_when_zero = true,
                 "reversed" => field.reversed = true,
                 "enumeration" => field.enumeration = true,
+                "go" => field.go = lit_str(need(p, v)?)?,
+                "go_bool" => {
+                    let text = lit_str(need(p, v)?)?;
+                    let (t, f) = text.split_once(',').ok_or_else(|| syn::Error::new(p.span(), "go_bool = \"if_true,if_false\""))?;
+                    field.go_bool = Some((t.trim().to_string(), f.trim().to_string()));
+                }
                 "bit_table" => field.bits = Some(syn::parse_str(&lit_str(need(p, v)?)?)?),
                 _ => return Err(syn::Error::new(p.span(), format!("unknown ykc field attribute `{key}`"))),
             }

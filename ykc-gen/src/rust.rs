@@ -176,6 +176,12 @@ fn render_field(out: &mut String, frame: &FrameSpec, owner: &str, f: &FieldSpec)
     if f.ty == "bits" {
         attrs.push(format!("bit_table = {}", s(&bits_const(owner, f))));
     }
+    if let Some(g) = &f.go {
+        attrs.push(format!("go = {}", s(g)));
+    }
+    if let Some([t, fl]) = &f.go_bool {
+        attrs.push(format!("go_bool = {}", s(&format!("{t},{fl}"))));
+    }
     attrs.push(format!("name_zh = {}", s(&f.name_zh)));
     if !f.note_zh.is_empty() {
         attrs.push(format!("note_zh = {}", s(&f.note_zh)));

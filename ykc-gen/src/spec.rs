@@ -176,6 +176,12 @@ pub struct FieldSpec {
     /// ERRATA decision.
     #[serde(default)]
     pub errata: Option<String>,
+    /// The field's name in the Go proxy's REST bodies.
+    #[serde(default)]
+    pub go: Option<String>,
+    /// Go sends a bool: [value if true, value if false].
+    #[serde(default)]
+    pub go_bool: Option<[String; 2]>,
     /// Printed row number when irregular.
     #[serde(default)]
     pub row: Option<serde_yaml::Value>,

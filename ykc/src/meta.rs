@@ -118,6 +118,10 @@ pub struct FieldMeta {
     pub values: &'static [EnumValue],
     /// The item's fields, for a group.
     pub items: &'static [FieldMeta],
+    /// The field's name in the Go proxy's REST bodies ("" = none).
+    pub go: &'static str,
+    /// Go sends a bool: (value if true, value if false).
+    pub go_bool: Option<(&'static str, &'static str)>,
     /// 备注 as printed.
     pub note_zh: &'static str,
 }
@@ -140,6 +144,8 @@ impl FieldMeta {
             bits: &[],
             values: &[],
             items: &[],
+            go: "",
+            go_bool: None,
             note_zh: "",
         }
     }

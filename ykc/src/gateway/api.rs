@@ -105,14 +105,20 @@ fn build(meta: &crate::FrameMeta, key: [u8; 7], mut body: Map<String, Value>) ->
 }
 
 /// Sends a frame to an online pile; with `wait`, returns the receiver of its reply.
-async fn send(s: &Shared, key: [u8; 7], msg: Message, body: bytes::Bytes, wait: bool) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
+async fn send(s: &Shared, key: [u8; 7], msg: Message, body: bytes::Bytes, wait: bool, seq: Option<[u8; 2]>) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
     let pile = Bcd(key).to_string();
     let Some(tx) = s.registry.sender(&key) else {
         return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} is not online"), None));
     };
     let (reply_tx, reply_rx) = oneshot::channel();
     let (written_tx, written_rx) = oneshot::channel();
-    let out = Outbound { frame: OutFrame::new([0, 0], msg.code(), body), message: msg, waiter: wait.then_some(reply_tx), written: Some(written_tx) };
+    let out = Outbound {
+        frame: OutFrame::new(seq.unwrap_or_default(), msg.code(), body),
+        message: msg,
+        waiter: wait.then_some(reply_tx),
+        written: Some(written_tx),
+        keep_seq: seq.is_some(),
+    };
     if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
         return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} went offline before the frame was written"), None));
     }
@@ -155,7 +161,7 @@ async fn command(
     let command = envelope(&msg);
     let wait = meta.reply.is_some();
     let started = Instant::now();
-    let rx = match send(&s, key, msg, bytes, wait).await {
+    let rx = match send(&s, key, msg, bytes, wait, None).await {
         Ok(rx) => rx,
         Err(r) => return r.into_response(),
     };
@@ -176,8 +182,33 @@ async fn command(
     }
 }
 
-/// The Go proxy's route: `POST /proxy/<type hex>` with `id` (pile code) and the frame's fields;
-/// sends without waiting for the reply.
+/// Translates a Go `ykc-proxy-server` body into spec fields, by the spec's `go:` names: Go integers
+/// are raw wire values (scaled here), Go bools map through `go_bool`; spec names are accepted too.
+/// Returns the fields and the keys it did not know.
+pub fn from_go_body(fields: &[crate::FieldMeta], mut body: Map<String, Value>) -> (Map<String, Value>, Vec<String>) {
+    let mut out = Map::new();
+    for f in fields {
+        if let Some(v) = body.remove(f.name) {
+            out.insert(f.name.to_string(), v);
+            continue;
+        }
+        let Some(v) = (!f.go.is_empty()).then(|| body.remove(f.go)).flatten() else { continue };
+        let v = match (f.go_bool, &v) {
+            (Some((yes, no)), Value::Bool(b)) => Value::from(if *b { yes } else { no }),
+            (_, Value::Number(n)) if (f.decimals > 0 || f.offset != 0) && f.values.is_empty() => {
+                let raw = n.as_f64().unwrap_or_default();
+                serde_json::Number::from_f64(raw / 10f64.powi(f.decimals as i32) + f.offset as f64).map_or(v.clone(), Value::Number)
+            }
+            _ => v,
+        };
+        out.insert(f.name.to_string(), v);
+    }
+    (out, body.keys().cloned().collect())
+}
+
+/// The Go proxy's route: `POST /proxy/<type hex>` with `header {encrypted, seq}`, `id` (pile code)
+/// and the frame's fields by their Go or spec names; sends without waiting for the reply.
+/// `header.seq` (an answer to a pile's request) is written as both sequence bytes, little-endian.
 async fn proxy(State(s): State<Arc<Shared>>, Path(code): Path<String>, Json(body): Json<Value>) -> Response {
     let meta = match command_meta(&code) {
         Ok(m) => m,
@@ -189,18 +220,25 @@ async fn proxy(State(s): State<Arc<Shared>>, Path(code): Path<String>, Json(body
     let Some(id) = fields.remove("id").and_then(|v| v.as_str().map(str::to_string)) else {
         return error(StatusCode::BAD_REQUEST, "missing `id` (the pile code)", Some("id".into())).into_response();
     };
-    fields.remove("header");
+    let seq = match fields.remove("header").as_ref().and_then(|h| h.get("seq")) {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64().and_then(|n| u16::try_from(n).ok()) {
+            Some(n) => Some(n.to_le_bytes()),
+            None => return error(StatusCode::BAD_REQUEST, format!("header.seq {v} is not 0..=65535"), Some("header.seq".into())).into_response(),
+        },
+    };
     let key = match pile_key(&id) {
         Ok(k) => k,
         Err(r) => return r.into_response(),
     };
+    let (fields, ignored) = from_go_body(meta.fields, fields);
     let (msg, bytes) = match build(meta, key, fields) {
         Ok(x) => x,
         Err(r) => return r.into_response(),
     };
     let command = envelope(&msg);
-    match send(&s, key, msg, bytes, false).await {
-        Ok(_) => Json(json!({ "sent": true, "pile_code": id, "command": command })).into_response(),
+    match send(&s, key, msg, bytes, false, seq).await {
+        Ok(_) => Json(json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored })).into_response(),
         Err(r) => r.into_response(),
     }
 }

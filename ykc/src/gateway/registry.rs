@@ -21,6 +21,8 @@ pub struct Outbound {
     pub waiter: Option<oneshot::Sender<Message>>,
     /// Told when the frame was written (or could not be).
     pub written: Option<oneshot::Sender<bool>>,
+    /// Write `frame.seq` as given (a backend answering a pile's request) instead of the next sequence.
+    pub keep_seq: bool,
 }
 
 /// What the registry knows about an online pile.

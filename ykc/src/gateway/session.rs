@@ -142,9 +142,11 @@ impl Session {
     }
 
     async fn on_command(&mut self, conn: &mut Conn, cmd: Outbound) {
-        let Outbound { mut frame, message, waiter, written } = cmd;
-        frame.seq = self.next_seq.to_le_bytes();
-        self.next_seq = self.next_seq.wrapping_add(1);
+        let Outbound { mut frame, message, waiter, written, keep_seq } = cmd;
+        if !keep_seq {
+            frame.seq = self.next_seq.to_le_bytes();
+            self.next_seq = self.next_seq.wrapping_add(1);
+        }
         let ok = self.write(conn, frame).await;
         if let Some(w) = waiter.filter(|_| ok) {
             self.pending.push((message, w));
