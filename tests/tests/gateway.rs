@@ -296,3 +296,49 @@ async fn the_go_proxy_bodies_work_for_its_eight_routes() {
     }
     gw.stop();
 }
+
+#[tokio::test]
+async fn simulated_piles_log_in_and_answer_rest_commands() {
+    let gw = gateway(config()).await;
+    let target = gw.tcp_addr.to_string();
+    let args = ykc::sim::SimArgs::try_parse_from([
+        "sim", "--target", &target, "--piles", "5", "--duration", "4s", "--heartbeat-interval", "200ms", "--realtime-interval", "300ms",
+    ])
+    .expect("sim args");
+    let sim = tokio::spawn(ykc::sim::run(args));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while gw.shared.registry.len() < 5 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(gw.shared.registry.len(), 5, "five simulated piles online");
+    let pile = gw.shared.registry.list()[2].pile_code.clone();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let body = json!({"transaction_serial": format!("{pile}012026112212000001"), "gun_no": "01",
+        "logical_card_no": "0000001000000573", "physical_card_no": "00000000D14B0A54", "account_balance": 100.0});
+    let r = client
+        .post(format!("http://{}/piles/{pile}/commands/remote_start_request", gw.http_addr))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: serde_json::Value = r.json_value().await;
+    assert_eq!(v["reply"]["frame_type"], "0x33");
+    assert_eq!(v["reply"]["body_data"]["start_result"]["name"], "success");
+    assert_eq!(v["reply"]["body_data"]["transaction_serial"], body["transaction_serial"]);
+    let summary = sim.await.unwrap().expect("sim runs");
+    assert_eq!(summary.logins_ok, 5);
+    assert!(summary.frames_received > 0 && summary.errors.is_empty(), "{summary}");
+    gw.stop();
+}
+
+trait JsonValue {
+    async fn json_value(self) -> serde_json::Value;
+}
+
+impl JsonValue for reqwest::Response {
+    async fn json_value(self) -> serde_json::Value {
+        serde_json::from_str(&self.text().await.unwrap_or_default()).unwrap_or_default()
+    }
+}

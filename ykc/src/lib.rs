@@ -28,6 +28,8 @@ pub mod error;
 pub mod frames;
 #[cfg(feature = "gateway")]
 pub mod gateway;
+#[cfg(feature = "gateway")]
+pub mod sim;
 #[cfg(test)]
 mod golden;
 pub mod header;

@@ -27,6 +27,8 @@ enum Command {
     Frames(frames::FramesArgs),
     /// Run the gateway: piles on the TCP port, REST on the HTTP port (the Go ykc-proxy-server's flags work too).
     Serve(Box<ykc::gateway::args::ServeArgs>),
+    /// Simulate piles against a gateway on loopback (also the load generator).
+    Sim(Box<ykc::sim::SimArgs>),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Encode(a) => encode::run(&a),
         Command::Frames(a) => frames::run(&a),
         Command::Serve(a) => serve(&a),
+        Command::Sim(a) => sim(*a),
     };
     match result {
         Ok(code) => code,
@@ -61,4 +64,17 @@ fn serve(a: &ykc::gateway::args::ServeArgs) -> Result<ExitCode, String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(ykc::gateway::run(config)).map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the simulator until its duration ends or Ctrl-C; prints the summary.
+fn sim(a: ykc::sim::SimArgs) -> Result<ExitCode, String> {
+    let json = a.json;
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let summary = rt
+        .block_on(ykc::sim::run_until(a, async {
+            let _ = tokio::signal::ctrl_c().await;
+        }))
+        .map_err(|e| e.to_string())?;
+    println!("{}", summary.render(json));
+    Ok(if summary.logins_ok == 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
