@@ -112,13 +112,13 @@ async fn send(s: &Shared, key: [u8; 7], msg: Message, body: bytes::Bytes, wait: 
     };
     let (reply_tx, reply_rx) = oneshot::channel();
     let (written_tx, written_rx) = oneshot::channel();
-    let out = Outbound {
+    let out = Box::new(Outbound {
         frame: OutFrame::new(seq.unwrap_or_default(), msg.code(), body),
         message: msg,
         waiter: wait.then_some(reply_tx),
         written: Some(written_tx),
         keep_seq: seq.is_some(),
-    };
+    });
     if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
         return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} went offline before the frame was written"), None));
     }

@@ -36,8 +36,9 @@ pub struct PileInfo {
     pub remote_addr: String,
     /// Login time (RFC 3339).
     pub online_since: String,
-    /// The login frame's fields.
-    pub login: serde_json::Value,
+    /// The login frame's body (rendered as its fields in JSON).
+    #[serde(serialize_with = "login_fields")]
+    pub login: bytes::Bytes,
     /// CRC byte order the pile uses, once seen.
     pub crc_order: Option<CrcOrder>,
     /// Sequence style seen on the pile's frames: `le`, `be` or `unknown`.
@@ -46,10 +47,19 @@ pub struct PileInfo {
     pub last_frame_ms_ago: u64,
 }
 
+/// The login body's fields, decoded only when asked for.
+fn login_fields<S: serde::Serializer>(body: &bytes::Bytes, s: S) -> Result<S::Ok, S::Error> {
+    let code = crate::answer::frame_for(crate::meta::Role::Login).map_or(0, |m| m.code);
+    match Message::decode(code, body) {
+        Ok((m, _)) => serde::Serialize::serialize(&m, s),
+        Err(_) => s.serialize_none(),
+    }
+}
+
 struct Entry {
     info: PileInfo,
     last_frame: Arc<AtomicU64>,
-    tx: mpsc::Sender<Outbound>,
+    tx: mpsc::Sender<Box<Outbound>>,
     kick: Option<oneshot::Sender<()>>,
 }
 
@@ -81,7 +91,7 @@ impl Presence {
 
 impl Registry {
     /// Registers a logged-in pile; returns whether an older connection was replaced (and kicks it).
-    pub fn insert(&self, key: [u8; 7], info: PileInfo, tx: mpsc::Sender<Outbound>, kick: oneshot::Sender<()>) -> (bool, Presence) {
+    pub fn insert(&self, key: [u8; 7], info: PileInfo, tx: mpsc::Sender<Box<Outbound>>, kick: oneshot::Sender<()>) -> (bool, Presence) {
         let last_frame = Arc::new(AtomicU64::new(self.epoch.elapsed().as_millis() as u64));
         let presence = Presence { last_frame: last_frame.clone(), epoch: self.epoch };
         let old = self.piles.lock().ok().and_then(|mut m| m.insert(key, Entry { info, last_frame, tx, kick: Some(kick) }));
@@ -118,7 +128,7 @@ impl Registry {
     }
 
     /// The sender of the pile's connection.
-    pub fn sender(&self, key: &[u8; 7]) -> Option<mpsc::Sender<Outbound>> {
+    pub fn sender(&self, key: &[u8; 7]) -> Option<mpsc::Sender<Box<Outbound>>> {
         self.piles.lock().ok().and_then(|m| m.get(key).map(|e| e.tx.clone()))
     }
 

@@ -11,7 +11,9 @@ use crate::codec::{FrameCodec, OutFrame, StreamItem};
 use crate::header::OwnedFrame;
 use crate::meta::Role;
 use crate::{Bcd, CrcOrder, Message};
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
@@ -19,10 +21,32 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use tokio_util::codec::Framed;
+use tokio_util::codec::FramedRead;
 use tracing::{debug, info, warn};
 
-type Conn = Framed<TcpStream, FrameCodec>;
+/// A pile connection: frames read through the codec into a small buffer, frames written from one
+/// reused buffer. (`Framed` would hold two 8 KiB buffers per pile; frames are at most 259 bytes.)
+struct Conn {
+    reader: FramedRead<OwnedReadHalf, FrameCodec>,
+    writer: OwnedWriteHalf,
+    wbuf: bytes::BytesMut,
+}
+
+impl Conn {
+    fn codec(&self) -> &FrameCodec {
+        self.reader.decoder()
+    }
+
+    /// Writes one frame in the given CRC order, else the pile's, else the default.
+    async fn send(&mut self, out: OutFrame) -> bool {
+        let order = out.crc_order.or(self.codec().peer_crc_order()).unwrap_or(self.codec().default_order());
+        self.wbuf.clear();
+        if crate::encode_frame(out.seq, out.encrypt, out.code, &out.body, order, &mut self.wbuf).is_err() {
+            return false;
+        }
+        self.writer.write_all(&self.wbuf).await.is_ok()
+    }
+}
 
 /// Why a frame is dropped (a metrics label).
 const BEFORE_LOGIN: &str = "before_login";
@@ -35,7 +59,7 @@ struct Session {
     peer: SocketAddr,
     pile: Option<[u8; 7]>,
     presence: Option<Presence>,
-    tx: mpsc::Sender<Outbound>,
+    tx: mpsc::Sender<Box<Outbound>>,
     kick: Option<oneshot::Sender<()>>,
     pending: Vec<(Message, oneshot::Sender<Message>)>,
     next_seq: u16,
@@ -49,8 +73,9 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     let cfg = &shared.config;
     let order = if cfg.default_crc_order == super::config::CrcByteOrder::Be { CrcOrder::HighFirst } else { CrcOrder::LowFirst };
     let codec = FrameCodec::new().with_default_order(order).with_max_buffer(cfg.max_frame_buffer);
-    let mut conn = Framed::new(stream, codec);
-    let (tx, mut rx) = mpsc::channel::<Outbound>(32);
+    let (read, writer) = stream.into_split();
+    let mut conn = Conn { reader: FramedRead::with_capacity(read, codec, 512), writer, wbuf: bytes::BytesMut::new() };
+    let (tx, mut rx) = mpsc::channel::<Box<Outbound>>(8);
     let (kick_tx, mut kick_rx) = oneshot::channel::<()>();
     let now = Instant::now();
     let mut s = Session {
@@ -71,7 +96,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     loop {
         let deadline = s.deadline();
         tokio::select! {
-            item = conn.next() => match item {
+            item = conn.reader.next() => match item {
                 None => break,
                 Some(Err(e)) => {
                     debug!(conn_id, %peer, error = %e, "read failed");
@@ -82,14 +107,16 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
                     warn!(conn_id, %peer, pile = s.pile_text(), bytes, ?reason, "dropped bytes while resynchronising");
                 }
                 Some(Ok(StreamItem::Frame(f))) => {
-                    for out in s.on_frame(&f, &conn).await {
-                        if !s.write(&mut conn, out).await {
+                    // Boxed: the frame handling state lives on the heap only while a frame is handled.
+                    let replies = Box::pin(s.on_frame(&f, &conn)).await;
+                    for out in replies {
+                        if !Box::pin(s.write(&mut conn, out)).await {
                             s.close = true;
                         }
                     }
                 }
             },
-            Some(cmd) = rx.recv() => s.on_command(&mut conn, cmd).await,
+            Some(cmd) = rx.recv() => Box::pin(s.on_command(&mut conn, *cmd)).await,
             _ = &mut kick_rx => {
                 info!(conn_id, %peer, pile = s.pile_text(), "closing: the pile logged in on a newer connection");
                 s.pile = None; // the newer connection owns the registry entry now
@@ -126,7 +153,7 @@ impl Session {
     async fn write(&mut self, conn: &mut Conn, out: OutFrame) -> bool {
         let (code, seq, body) = (out.code, out.seq, out.body.clone());
         let order = out.crc_order.or(conn.codec().peer_crc_order()).unwrap_or(conn.codec().default_order());
-        let ok = conn.send(out).await.is_ok();
+        let ok = conn.send(out).await;
         if ok {
             self.shared.metrics.frame_out(code);
             if let Ok((msg, _)) = Message::decode(code, &body) {
@@ -250,7 +277,7 @@ impl Session {
                 connection_id: self.conn_id,
                 remote_addr: self.peer.to_string(),
                 online_since: super::forward::rfc3339_now(),
-                login: Value::Object(body_json(&m)),
+                login: bytes::Bytes::copy_from_slice(&f.body),
                 crc_order: Some(f.crc_order),
                 sequence_style: "unknown",
                 last_frame_ms_ago: 0,
@@ -336,7 +363,7 @@ impl Session {
             body_data: body,
         });
         if durable {
-            fw.forward_durable(p).await.is_ok()
+            Box::pin(fw.forward_durable(p)).await.is_ok()
         } else {
             fw.forward(p)
         }
