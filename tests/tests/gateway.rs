@@ -217,6 +217,13 @@ async fn nats_forwarding_and_nats_restarts_while_piles_are_served() {
     let client = async_nats::connect(nats.url()).await.expect("subscriber connects");
     let mut sub = client.subscribe("charge.proxy.ykc.>").await.unwrap();
     client.flush().await.unwrap();
+    // The gateway connects to NATS in the background; frames before that are retried, then counted.
+    let forwarder = gw.shared.forwarder.as_ref().expect("a NATS forwarder");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !forwarder.is_connected() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(forwarder.is_connected(), "the gateway connects to NATS");
     let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
     let mut subjects = Vec::new();
     while subjects.len() < 3 {
