@@ -349,3 +349,56 @@ impl JsonValue for reqwest::Response {
         serde_json::from_str(&self.text().await.unwrap_or_default()).unwrap_or_default()
     }
 }
+
+#[tokio::test]
+async fn allowlist_billing_model_file_time_sync_and_connection_limit() {
+    let dir = std::env::temp_dir().join(format!("ykc-gw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let allow = dir.join("allow.txt");
+    std::fs::write(&allow, format!("{PILE}\n")).unwrap();
+    let model = dir.join("model.json");
+    std::fs::write(&model, r#"{"billing_model_no": "0100", "sharp_energy_price": 1.2, "rate_slots": [3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3]}"#).unwrap();
+    let c = ServeConfig {
+        login_allowlist_file: Some(allow),
+        billing_model_file: Some(model),
+        auto_billing_model_response: true,
+        time_sync_after_login: true,
+        max_connections: 2,
+        ..config()
+    };
+    let gw = gateway(c).await;
+    // A pile not on the allowlist is refused and closed.
+    let mut stranger = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    stranger.send(0x01, [1, 0], login("32010200000002")).await;
+    let r = stranger.recv(WAIT).await.expect("a refusal");
+    assert_eq!(ykc::answer::body_json(&Message::decode(0x02, &r.body).unwrap().0)["login_result"]["name"], "failure");
+    assert!(stranger.closed(WAIT).await);
+    // The allowed pile logs in and gets the time synced.
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let sync = p.recv(WAIT).await.expect("0x56 after login");
+    assert_eq!(sync.header.code, 0x56);
+    let t = ykc::answer::body_json(&Message::decode(0x56, &sync.body).unwrap().0);
+    assert_eq!(t["pile_code"], PILE);
+    assert!(t["current_time"].as_str().unwrap().ends_with("+08:00"));
+    // Its billing model differs from the configured one: inconsistent; then it asks and gets the file's model.
+    p.send(0x05, [2, 0], json!({"pile_code": PILE, "billing_model_no": "0001"})).await;
+    let v = p.recv(WAIT).await.expect("0x06");
+    assert_eq!(ykc::answer::body_json(&Message::decode(0x06, &v.body).unwrap().0)["verify_result"]["name"], "inconsistent");
+    p.send(0x05, [3, 0], json!({"pile_code": PILE, "billing_model_no": "0100"})).await;
+    let v = p.recv(WAIT).await.expect("0x06");
+    assert_eq!(ykc::answer::body_json(&Message::decode(0x06, &v.body).unwrap().0)["verify_result"]["name"], "consistent");
+    p.send(0x09, [4, 0], json!({"pile_code": PILE})).await;
+    let m = p.recv(WAIT).await.expect("0x0A");
+    let body = ykc::answer::body_json(&Message::decode(0x0A, &m.body).unwrap().0);
+    assert_eq!((body["pile_code"].as_str(), body["billing_model_no"].as_str()), (Some(PILE), Some("0100")));
+    assert_eq!(body["sharp_energy_price"], 1.2);
+    assert_eq!(body["rate_slots"][47]["name"], "valley");
+    // max_connections = 2: one open pile plus one more; a third is refused.
+    let _second = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    assert!(third.closed(WAIT).await, "over the connection limit");
+    assert!(gw.shared.metrics.connections_refused.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    std::fs::remove_dir_all(&dir).ok();
+    gw.stop();
+}

@@ -113,3 +113,14 @@ pub fn pile_code_of(code: u8, body: &[u8]) -> Option<[u8; 7]> {
     let range = Message::meta_of(code)?.pile_code_range()?;
     body.get(range).and_then(|b| <[u8; 7]>::try_from(b).ok())
 }
+
+/// True when every field the reply's template copies from `request` that also appears in
+/// `reference` (e.g. a configured billing model) has the same value there.
+pub fn agrees(request: &Message, reference: &Map<String, Value>) -> bool {
+    let Some(t) = Message::meta_of(request.code()).and_then(|m| m.reply).and_then(template) else { return true };
+    let req = body_json(request);
+    t.copy.iter().all(|(_, qf)| match (req.get(*qf), reference.get(*qf)) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    })
+}

@@ -244,7 +244,14 @@ impl Session {
                 };
             }
             Some(Role::Heartbeat) => cfg.auto_heartbeat_response.then(Map::new),
-            Some(Role::BillingModelVerify) => cfg.auto_billing_model_verify.then(Map::new),
+            Some(Role::BillingModelVerify) if cfg.auto_billing_model_verify => match &shared.billing_model {
+                // The pile's model must match the configured one on every field the answer copies.
+                Some(model) if !crate::answer::agrees(&m, model) => {
+                    self.forward(code, f.header.seq, &m, "up", hex(f), false).await;
+                    return crate::answer::refusal(&m).ok().and_then(|r| encode_reply(f, &r)).into_iter().collect();
+                }
+                _ => Some(Map::new()),
+            },
             Some(Role::BillingModelRequest) if cfg.auto_billing_model_response => shared.billing_model.clone(),
             _ => None,
         };
