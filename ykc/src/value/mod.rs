@@ -61,14 +61,12 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
 
 /// Appends `"<prefix><HEX>"` (a JSON string of uppercase hex digits).
 pub fn push_hex_json(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2 + prefix.len() + 2);
     out.push(b'"');
     out.extend_from_slice(prefix.as_bytes());
-    for chunk in bytes.chunks(32) {
-        let mut buf = [0u8; 64];
-        for (slot, b) in buf.chunks_exact_mut(2).zip(chunk) {
-            slot.copy_from_slice(HEX_PAIRS.get(usize::from(*b)).unwrap_or(b"00"));
-        }
-        out.extend_from_slice(buf.get(..chunk.len() * 2).unwrap_or_default());
+    for b in bytes {
+        // A u8 indexes a 256-entry table: always in bounds.
+        out.extend_from_slice(HEX_PAIRS.get(usize::from(*b)).unwrap_or(b"00"));
     }
     out.push(b'"');
 }

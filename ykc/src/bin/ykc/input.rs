@@ -41,44 +41,41 @@ const CLASS: [u8; 256] = {
 pub fn parse_hex_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     out.clear();
     out.reserve(text.len() / 2);
-    let mut high: Option<u8> = None;
+    // `high` holds a pending nibble (< 16) or NONE.
+    const NONE: u8 = 0xFF;
+    let mut high = NONE;
     let mut prev = 0u8;
-    let mut digits = 0usize;
-    let mut at = 0usize;
-    while let Some(&c) = text.get(at) {
-        let class = CLASS.get(usize::from(c)).copied().unwrap_or(BAD);
+    for (at, &c) in text.iter().enumerate() {
+        // A u8 indexes a 256-entry table: always in bounds.
+        let class = CLASS[usize::from(c)];
         if class < 16 {
-            // Fast path: two hex digits in a row make a byte.
-            let next = text.get(at + 1).and_then(|n| CLASS.get(usize::from(*n))).copied().unwrap_or(BAD);
-            if high.is_none() && next < 16 && !(class == 0 && next == X) {
-                out.push((class << 4) | next);
-                digits += 2;
-                prev = text.get(at + 1).copied().unwrap_or(0);
-                at += 2;
-                continue;
+            if high == NONE {
+                high = class;
+            } else {
+                out.push((high << 4) | class);
+                high = NONE;
             }
-            digits += 1;
-            match high.take() {
-                Some(h) => out.push((h << 4) | class),
-                None => high = Some(class),
-            }
-        } else if class == X && prev == b'0' && high == Some(0) {
+        } else if class == X && prev == b'0' && high == 0 {
             // `0x` before a byte is a prefix, not a digit.
-            high = None;
-            digits -= 1;
+            high = NONE;
         } else if class != SEP {
-            let head = String::from_utf8_lossy(text.get(..at).unwrap_or_default()).chars().count();
-            let ch = String::from_utf8_lossy(text.get(at..).unwrap_or_default()).chars().next().unwrap_or('?');
-            let col = head + 1;
-            return Err(format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}"));
+            return Err(bad_char(text, at));
         }
         prev = c;
-        at += 1;
     }
-    if high.is_some() {
+    if high != NONE {
+        let digits = out.len() * 2 + 1;
         return Err(format!("十六进制位数为奇数（{digits}位） / odd number of hex digits ({digits})"));
     }
     Ok(())
+}
+
+/// Names the bad character at byte `at` and its column.
+fn bad_char(text: &[u8], at: usize) -> String {
+    let head = String::from_utf8_lossy(text.get(..at).unwrap_or_default()).chars().count();
+    let ch = String::from_utf8_lossy(text.get(at..).unwrap_or_default()).chars().next().unwrap_or('?');
+    let col = head + 1;
+    format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}")
 }
 
 #[cfg(test)]

@@ -134,42 +134,34 @@ impl Out {
     /// Reads lines in blocks; each block is split in two at a line end and rendered on two
     /// threads, and the halves are written in input order.
     fn lines(&mut self, mut r: impl Read, lang: Lang, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
-        let mut block: Vec<u8> = Vec::with_capacity(BLOCK + 4096);
-        let mut carry: Vec<u8> = Vec::new();
+        // One buffer, zeroed once: reads land after the carried-over partial line, a block is cut at
+        // its last newline, and the rest moves to the front for the next round.
+        let mut buf: Vec<u8> = vec![0; 2 * BLOCK];
+        let mut filled = 0usize;
+        let mut eof = false;
         let mut other = self.fork();
         loop {
-            // Big reads; the block ends at its last newline and the rest carries over.
-            block.clear();
-            block.append(&mut carry);
-            let mut eof = false;
-            let want = block.len() + BLOCK;
-            while block.len() < want {
-                let start = block.len();
-                block.resize(start + BLOCK.max(4096), 0);
-                let n = r.read(block.get_mut(start..).unwrap_or(&mut []))?;
-                block.truncate(start + n);
-                if n == 0 {
-                    eof = true;
-                    break;
-                }
+            while !eof && filled < BLOCK {
+                let n = r.read(buf.get_mut(filled..).unwrap_or(&mut []))?;
+                filled += n;
+                eof = n == 0;
             }
-            if !eof {
-                match block.iter().rposition(|b| *b == b'\n') {
-                    Some(p) => {
-                        carry.extend_from_slice(block.get(p + 1..).unwrap_or_default());
-                        block.truncate(p + 1);
-                    }
-                    None => {
-                        // One line longer than a block: keep reading until it ends.
-                        carry.append(&mut block);
-                        continue;
-                    }
-                }
-            }
-            if block.is_empty() {
+            if filled == 0 {
                 return Ok(());
             }
-            let text = block.as_slice();
+            let cut = if eof { filled } else { buf.get(..filled).and_then(|b| b.iter().rposition(|c| *c == b'\n')).map_or(0, |p| p + 1) };
+            if cut == 0 {
+                // One line longer than the buffer: grow it and keep reading until the line ends.
+                buf.resize(buf.len() * 2, 0);
+                let target = buf.len() / 2;
+                while !eof && filled < target {
+                    let n = r.read(buf.get_mut(filled..).unwrap_or(&mut []))?;
+                    filled += n;
+                    eof = n == 0;
+                }
+                continue;
+            }
+            let text = buf.get(..cut).unwrap_or_default();
             let half = text.len() / 2;
             let mid = text.get(half..).and_then(|t| t.iter().position(|b| *b == b'\n')).map_or(text.len(), |p| half + p + 1);
             let (first, second) = (text.get(..mid).unwrap_or_default(), text.get(mid..).unwrap_or_default());
@@ -181,6 +173,8 @@ impl Out {
             })?;
             self.drain_into(sink, totals)?;
             other.drain_into(sink, totals)?;
+            buf.copy_within(cut..filled, 0);
+            filled -= cut;
         }
     }
 
