@@ -44,6 +44,20 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     }
 }
 
+/// The civil date (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+}
+
 impl Cp56Time {
     /// The calendar reading, or `None` when the bytes are not a real date.
     pub fn datetime(&self) -> Option<DateTime> {
@@ -87,16 +101,7 @@ impl Cp56Time {
     pub fn from_unix_ms(unix_ms: u64, offset_secs: i64) -> Result<Self, String> {
         let local_ms = i64::try_from(unix_ms).map_err(|e| e.to_string())? + offset_secs * 1000;
         let (days, ms_of_day) = (local_ms.div_euclid(86_400_000), local_ms.rem_euclid(86_400_000));
-        // Days to civil date (H. Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days(days);
         let secs = ms_of_day / 1000;
         let dt = DateTime {
             year: u16::try_from(year).map_err(|e| e.to_string())?,

@@ -14,7 +14,7 @@ mod uint;
 
 pub use self::bcd::{Bcd, BcdRef};
 pub use self::bytes::{parse_hex, Ascii, AsciiRef, Hex, HexRef};
-pub use self::cp56::{Cp56Time, DateTime};
+pub use self::cp56::{civil_from_days, Cp56Time, DateTime};
 pub use self::dynamic::{partial, FieldJson};
 pub use self::enums::{render_fragments, CodeEnum};
 
