@@ -40,6 +40,13 @@ fn owned(frame: &[u8]) -> Option<Message> {
 fn to_json(frame: &[u8], out: &mut Vec<u8>) {
     out.clear();
     if let Some(m) = owned(frame) {
+        m.write_json(out);
+    }
+}
+
+fn to_json_serde(frame: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    if let Some(m) = owned(frame) {
         let _ = serde_json::to_writer(&mut *out, &m);
     }
 }
@@ -75,6 +82,14 @@ fn mixed(c: &mut Criterion) {
         b.iter(|| {
             for (_, f) in &frames {
                 to_json(black_box(f), &mut json);
+            }
+            json.len()
+        })
+    });
+    g.bench_function("decode_json_via_serde", |b| {
+        b.iter(|| {
+            for (_, f) in &frames {
+                to_json_serde(black_box(f), &mut json);
             }
             json.len()
         })

@@ -23,7 +23,8 @@ pub trait Record: Sized {
     fn from_json(v: &Value, path: &str) -> Result<Self, Error>;
     /// A view over `bytes` (lengths already checked by the caller).
     fn view_of(bytes: &[u8]) -> Self::View<'_>;
-    /// Appends the record's JSON object (the one rendering; `Serialize` delegates to it).
+    /// Appends the record's JSON object: the one rendering, and the fast path. `Serialize`
+    /// delegates to it (through a validated `RawValue`, so serde users pay a second pass).
     fn write_json(&self, out: &mut Vec<u8>);
 }
 
