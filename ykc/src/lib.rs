@@ -7,10 +7,13 @@
 //! ```
 //! use ykc::frames::LoginResponse;
 //! use ykc::Frame;
+//! # fn main() -> Result<(), ykc::Error> {
 //! let body = [0x55, 0x03, 0x14, 0x12, 0x78, 0x23, 0x05, 0x00];
-//! let (resp, warnings) = LoginResponse::decode(&body).unwrap();
+//! let (resp, warnings) = LoginResponse::decode(&body)?;
 //! assert_eq!(resp.pile_code.to_string(), "55031412782305");
 //! assert!(warnings.is_empty());
+//! # Ok(())
+//! # }
 //! ```
 
 #![forbid(unsafe_code)]
