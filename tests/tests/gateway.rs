@@ -218,7 +218,7 @@ async fn nats_forwarding_and_nats_restarts_while_piles_are_served() {
     let mut sub = client.subscribe("charge.proxy.ykc.>").await.unwrap();
     client.flush().await.unwrap();
     // The gateway connects to NATS in the background; frames before that are retried, then counted.
-    let forwarder = gw.shared.forwarder.as_ref().expect("a NATS forwarder");
+    let forwarder = gw.shared.forwarders.first().expect("a NATS forwarder");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !forwarder.is_connected() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -400,5 +400,40 @@ async fn allowlist_billing_model_file_time_sync_and_connection_limit() {
     assert!(third.closed(WAIT).await, "over the connection limit");
     assert!(gw.shared.metrics.connections_refused.load(std::sync::atomic::Ordering::Relaxed) >= 1);
     std::fs::remove_dir_all(&dir).ok();
+    gw.stop();
+}
+
+#[tokio::test]
+async fn http_and_nats_together_and_billing_records_wait_for_both() {
+    use futures::StreamExt;
+    let sink = Sink::start().await;
+    let port = ykc_tests::parts::free_port();
+    let _nats = ykc_tests::parts::NatsServer::start(port, None).await;
+    let c = ServeConfig {
+        servers: vec![format!("http://{}/ykc", sink.addr), format!("nats://127.0.0.1:{port}")],
+        forward_timeout_ms: 500,
+        forward_retries: 0,
+        ..config()
+    };
+    let gw = gateway(c).await;
+    assert_eq!(gw.shared.forwarders.len(), 2);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !gw.shared.forwarders.iter().all(|f| f.is_connected()) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let client = async_nats::connect(format!("127.0.0.1:{port}")).await.unwrap();
+    let mut sub = client.subscribe("charge.proxy.ykc.3b").await.unwrap();
+    client.flush().await.unwrap();
+    let mut p = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    assert!(sink.wait_for("/ykc/01", WAIT).await);
+    // HTTP fails: NATS alone is not enough to confirm billing data.
+    sink.status.store(503, std::sync::atomic::Ordering::SeqCst);
+    p.raw(&record_frame([7, 0])).await;
+    assert!(p.recv(Duration::from_millis(1200)).await.is_none(), "no 0x40 while one sink fails");
+    sink.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    p.raw(&record_frame([8, 0])).await;
+    assert_eq!(p.recv(WAIT).await.map(|f| f.header.code), Some(0x40));
+    assert!(sink.paths().iter().any(|x| x == "/ykc/3b"));
+    assert!(tokio::time::timeout(WAIT, sub.next()).await.ok().flatten().is_some(), "NATS got the record too");
     gw.stop();
 }

@@ -54,8 +54,8 @@ async fn healthz(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Response {
-    let fwd = s.forwarder.as_ref().map(|f| f.stats());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render(fwd.as_ref())).into_response()
+    let fwd: Vec<_> = s.forwarders.iter().map(|f| (f.config().kind, f.stats())).collect();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render(&fwd)).into_response()
 }
 
 async fn piles(State(s): State<Arc<Shared>>) -> Response {

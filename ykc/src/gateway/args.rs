@@ -966,16 +966,7 @@ mod tests {
     #[test]
     fn invalid_combinations_name_the_option() {
         for (args, option) in [
-            (
-                &[
-                    "-messagingServerType",
-                    "nats",
-                    "-servers",
-                    "http://127.0.0.1:8080",
-                ][..],
-                "servers",
-            ),
-            (&["-servers", "nats://127.0.0.1:4222"], "servers"),
+            (&["-servers", "ftp://127.0.0.1:21"][..], "servers"),
             (&["-messagingServerType", "nats"], "servers"),
             (&["-tcpPort", "9000", "-httpPort", "9000"], "http_port"),
             (

@@ -640,36 +640,34 @@ fn validate_server(kind: MessagingServerType, server: &str) -> Result<(), Config
     if rest.is_empty() || rest.starts_with('/') {
         return Err(invalid("servers", format!("`{server}` has no host")));
     }
-    let scheme = scheme(server);
-    match kind {
-        MessagingServerType::Http => match scheme.as_deref() {
-            None | Some("http" | "https") => Ok(()),
-            Some(s @ ("nats" | "tls" | "ws" | "wss")) => Err(invalid(
-                "servers",
-                format!(
-                    "`{server}` is a {s}:// (NATS) URL but messaging_server_type is http; \
-                     add --messaging-server-type nats"
-                ),
-            )),
-            Some(s) => Err(invalid(
-                "servers",
-                format!("`{server}`: scheme {s}:// is not HTTP (use http://, https:// or none)"),
-            )),
-        },
-        MessagingServerType::Nats => match scheme.as_deref() {
-            None | Some("nats" | "tls" | "ws" | "wss") => Ok(()),
-            Some(s @ ("http" | "https")) => Err(invalid(
-                "servers",
-                format!(
-                    "`{server}` is an {s}:// endpoint but messaging_server_type is nats \
-                     (NATS URLs look like nats://host:4222)"
-                ),
-            )),
-            Some(s) => Err(invalid(
-                "servers",
-                format!("`{server}`: scheme {s}:// is not NATS (use nats://, tls://, ws://, wss:// or none)"),
-            )),
-        },
+    match scheme(server).as_deref() {
+        // Explicit schemes pick the sink, so HTTP and NATS can be used together.
+        None | Some("http" | "https" | "nats" | "tls" | "ws" | "wss") => Ok(()),
+        Some(s) => Err(invalid(
+            "servers",
+            format!(
+                "`{server}`: scheme {s}:// is neither HTTP (http://, https://) nor NATS (nats://, tls://, ws://, wss://); \
+                 a scheme-less entry follows messaging_server_type ({})",
+                if kind == MessagingServerType::Nats { "nats" } else { "http" }
+            ),
+        )),
+    }
+}
+
+impl ServeConfig {
+    /// `servers` split by sink: explicit `http(s)://` entries go over HTTP, explicit NATS schemes over
+    /// NATS, and scheme-less entries follow `messaging_server_type`. Returns (HTTP, NATS).
+    pub fn sinks(&self) -> (Vec<String>, Vec<String>) {
+        let (mut http, mut nats) = (Vec::new(), Vec::new());
+        for s in &self.servers {
+            match scheme(s).as_deref() {
+                Some("http" | "https") => http.push(s.clone()),
+                Some(_) => nats.push(s.clone()),
+                None if self.messaging_server_type == MessagingServerType::Nats => nats.push(s.clone()),
+                None => http.push(s.clone()),
+            }
+        }
+        (http, nats)
     }
 }
 
@@ -965,7 +963,7 @@ mod tests {
     }
 
     #[test]
-    fn servers_must_match_messaging_type() {
+    fn explicit_schemes_pick_the_sink_and_mix() {
         let http = |s: &str| ServeConfig {
             servers: vec![s.into()],
             ..Default::default()
@@ -975,28 +973,24 @@ mod tests {
             messaging_server_type: MessagingServerType::Nats,
             ..Default::default()
         };
-        for ok in [
-            "127.0.0.1:8080/charge/ykc/messages",
-            "http://a",
-            "HTTPS://a/b",
-        ] {
+        for ok in ["127.0.0.1:8080/charge/ykc/messages", "http://a", "HTTPS://a/b", "nats://a:4222"] {
             assert!(valid(http(ok)).is_ok(), "{ok}");
         }
-        for ok in ["nats://127.0.0.1:4222", "tls://a:4222", "a:4222"] {
+        for ok in ["nats://127.0.0.1:4222", "tls://a:4222", "a:4222", "http://a"] {
             assert!(valid(nats(ok)).is_ok(), "{ok}");
         }
-        for bad in ["nats://a:4222", "ftp://a", "http://", "a b"] {
+        for bad in ["ftp://a", "http://", "a b", "nats://"] {
             assert_eq!(invalid_option(http(bad)), "servers", "{bad}");
-        }
-        for bad in ["http://a:4222", "https://a", "nats://"] {
             assert_eq!(invalid_option(nats(bad)), "servers", "{bad}");
         }
-        let e = valid(nats("http://a")).unwrap_err().to_string();
-        assert!(
-            e.contains("`servers` (--servers, YKC_SERVERS, Go -servers)"),
-            "{e}"
+        let mixed = ServeConfig {
+            servers: vec!["127.0.0.1:8080/ykc".into(), "nats://127.0.0.1:4222".into(), "https://b".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            mixed.sinks(),
+            (vec!["127.0.0.1:8080/ykc".to_string(), "https://b".to_string()], vec!["nats://127.0.0.1:4222".to_string()])
         );
-        assert!(e.contains("messaging_server_type is nats"), "{e}");
         let none = ServeConfig {
             messaging_server_type: MessagingServerType::Nats,
             ..Default::default()

@@ -69,7 +69,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, forwarder counters included.
-    pub fn render(&self, forward: Option<&super::forward::ForwardStats>) -> String {
+    pub fn render(&self, forward: &[(super::forward::SinkKind, super::forward::ForwardStats)]) -> String {
         let mut out = String::new();
         let mut gauge = |name: &str, help: &str, kind: &str, v: u64| {
             let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} {kind}\nykc_{name} {v}");
@@ -97,16 +97,24 @@ impl Metrics {
         for (reason, n) in self.dropped_frames.lock().map(|m| m.clone()).unwrap_or_default() {
             let _ = writeln!(out, "ykc_dropped_frames_total{{reason=\"{reason}\"}} {n}");
         }
-        if let Some(f) = forward {
-            let _ = writeln!(out, "# HELP ykc_forward_total Forwarding outcomes.\n# TYPE ykc_forward_total counter");
+        if !forward.is_empty() {
+            let _ = writeln!(out, "# HELP ykc_forward_total Forwarding outcomes by sink.\n# TYPE ykc_forward_total counter");
+        }
+        for (kind, f) in forward {
+            let sink = if *kind == super::forward::SinkKind::Nats { "nats" } else { "http" };
             for (what, n) in [("enqueued", f.enqueued), ("delivered", f.delivered), ("failed", f.failed), ("dropped_queue_full", f.dropped_queue_full), ("retries", f.retries)] {
-                let _ = writeln!(out, "ykc_forward_total{{outcome=\"{what}\"}} {n}");
+                let _ = writeln!(out, "ykc_forward_total{{sink=\"{sink}\",outcome=\"{what}\"}} {n}");
             }
-            let _ = writeln!(out, "# HELP ykc_forward_latency_seconds Forwarding latency.\n# TYPE ykc_forward_latency_seconds histogram");
+        }
+        if !forward.is_empty() {
+            let _ = writeln!(out, "# HELP ykc_forward_latency_seconds Forwarding latency by sink.\n# TYPE ykc_forward_latency_seconds histogram");
+        }
+        for (kind, f) in forward {
+            let sink = if *kind == super::forward::SinkKind::Nats { "nats" } else { "http" };
             for (le, n) in &f.latency_buckets {
-                let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{le=\"{le}\"}} {n}");
+                let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{sink=\"{sink}\",le=\"{le}\"}} {n}");
             }
-            let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{le=\"+Inf\"}} {}\nykc_forward_latency_seconds_sum {}\nykc_forward_latency_seconds_count {}", f.latency_count, f.latency_sum_seconds, f.latency_count);
+            let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{sink=\"{sink}\",le=\"+Inf\"}} {}\nykc_forward_latency_seconds_sum{{sink=\"{sink}\"}} {}\nykc_forward_latency_seconds_count{{sink=\"{sink}\"}} {}", f.latency_count, f.latency_sum_seconds, f.latency_count);
         }
         out
     }

@@ -15,7 +15,7 @@ pub mod metrics;
 pub mod registry;
 mod session;
 
-use config::{MessagingServerType, ServeConfig};
+use config::ServeConfig;
 use forward::{ForwardConfig, Forwarder, SinkKind};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -52,8 +52,8 @@ pub struct Shared {
     pub registry: registry::Registry,
     /// Counters.
     pub metrics: metrics::Metrics,
-    /// Where frames go (none when no servers are configured).
-    pub forwarder: Option<Forwarder>,
+    /// Where frames go: an HTTP and/or a NATS forwarder (none when no servers are configured).
+    pub forwarders: Vec<Forwarder>,
     /// Pile codes allowed to log in (none = all).
     pub allowlist: Option<BTreeSet<String>>,
     /// The billing model body (0x0A fields) to answer billing-model requests with.
@@ -80,19 +80,23 @@ impl Running {
 }
 
 async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
-    let forwarder = if config.servers.is_empty() {
-        None
-    } else {
-        let kind = if config.messaging_server_type == MessagingServerType::Nats { SinkKind::Nats } else { SinkKind::Http };
-        let mut fc = ForwardConfig::new(kind, config.servers.clone());
-        fc.username = config.username.clone();
-        fc.password = config.password.clone();
+    let (http, nats) = config.sinks();
+    let mut forwarders = Vec::new();
+    for (kind, servers) in [(SinkKind::Http, http), (SinkKind::Nats, nats)] {
+        if servers.is_empty() {
+            continue;
+        }
+        let mut fc = ForwardConfig::new(kind, servers);
+        if kind == SinkKind::Nats {
+            fc.username = config.username.clone();
+            fc.password = config.password.clone();
+        }
         fc.queue = config.forward_queue;
         fc.timeout = config.forward_timeout();
         fc.retries = config.forward_retries;
         fc.backoff = config.forward_backoff();
-        Some(Forwarder::new(fc).await?)
-    };
+        forwarders.push(Forwarder::new(fc).await?);
+    }
     let allowlist = match &config.login_allowlist_file {
         Some(p) => Some(config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?),
         None => None,
@@ -107,7 +111,7 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         }
         None => None,
     };
-    Ok(Shared { config, registry: Default::default(), metrics: Default::default(), forwarder, allowlist, billing_model, next_conn: AtomicU64::new(1) })
+    Ok(Shared { config, registry: Default::default(), metrics: Default::default(), forwarders, allowlist, billing_model, next_conn: AtomicU64::new(1) })
 }
 
 /// Binds both ports and serves until [`Running::stop`].
@@ -176,7 +180,7 @@ pub async fn run(config: ServeConfig) -> Result<(), GatewayError> {
     let _ = tokio::signal::ctrl_c().await;
     info!("shutting down");
     running.stop();
-    if let Some(f) = &running.shared.forwarder {
+    for f in &running.shared.forwarders {
         f.shutdown(std::time::Duration::from_secs(5)).await;
     }
     Ok(())

@@ -353,7 +353,10 @@ impl Session {
     /// Forwards a frame; with `durable`, waits for delivery and returns whether it succeeded.
     async fn forward(&self, code: u8, seq: [u8; 2], m: &Message, direction: &'static str, raw_hex: String, durable: bool) -> bool {
         // Without a forwarder there is nowhere to hand frames on; records are confirmed as the Go proxy does.
-        let Some(fw) = &self.shared.forwarder else { return true };
+        let forwarders = &self.shared.forwarders;
+        if forwarders.is_empty() {
+            return true;
+        }
         let mut buf = Vec::with_capacity(256);
         m.write_json(&mut buf);
         let Ok(body) = String::from_utf8(buf).map_err(|e| e.to_string()).and_then(|t| serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string())) else {
@@ -370,21 +373,25 @@ impl Session {
             body_data: body,
         });
         if durable {
-            Box::pin(fw.forward_durable(p)).await.is_ok()
+            // Billing data: delivered only when every sink has it.
+            let all = futures::future::join_all(forwarders.iter().map(|fw| Box::pin(fw.forward_durable(p.clone()))));
+            all.await.iter().all(Result::is_ok)
         } else {
-            fw.forward(p)
+            forwarders.iter().fold(true, |ok, fw| fw.forward(p.clone()) && ok)
         }
     }
 
     fn event(&self, kind: EventKind) {
-        if let (Some(fw), Some(pile)) = (&self.shared.forwarder, self.pile) {
-            fw.forward(Payload::Event {
-                kind,
-                pile_code: Bcd(pile).to_string(),
-                connection_id: self.conn_id,
-                remote_addr: self.peer.to_string(),
-                at: super::forward::rfc3339_now(),
-            });
+        let Some(pile) = self.pile else { return };
+        let p = Payload::Event {
+            kind,
+            pile_code: Bcd(pile).to_string(),
+            connection_id: self.conn_id,
+            remote_addr: self.peer.to_string(),
+            at: super::forward::rfc3339_now(),
+        };
+        for fw in &self.shared.forwarders {
+            fw.forward(p.clone());
         }
     }
 
