@@ -377,7 +377,9 @@ impl Session {
             let all = futures::future::join_all(forwarders.iter().map(|fw| Box::pin(fw.forward_durable(p.clone()))));
             all.await.iter().all(Result::is_ok)
         } else {
-            forwarders.iter().fold(true, |ok, fw| fw.forward(p.clone()) && ok)
+            // Every sink gets the frame (no short-circuit); false when any queue dropped it.
+            let dropped = forwarders.iter().map(|fw| fw.forward(p.clone())).filter(|queued| !queued).count();
+            dropped == 0
         }
     }
 
