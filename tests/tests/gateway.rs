@@ -437,3 +437,17 @@ async fn http_and_nats_together_and_billing_records_wait_for_both() {
     assert!(tokio::time::timeout(WAIT, sub.next()).await.ok().flatten().is_some(), "NATS got the record too");
     gw.stop();
 }
+
+#[tokio::test]
+async fn the_registry_learns_crc_order_and_sequence_style() {
+    let gw = gateway(config()).await;
+    let mut p = logged_in(&gw, PILE, CrcOrder::HighFirst).await;
+    for seq in [[0x00, 0x08], [0x00, 0x09], [0x00, 0x0A]] {
+        p.send(0x03, seq, json!({"pile_code": PILE, "gun_no": "01", "gun_status": 0})).await;
+        assert!(p.recv(WAIT).await.is_some());
+    }
+    let key = ykc::Bcd::<7>::from_digits(PILE).unwrap().0;
+    let info = gw.shared.registry.get(&key).unwrap();
+    assert_eq!((info.crc_order, info.sequence_style), (Some(CrcOrder::HighFirst), "be"));
+    gw.stop();
+}

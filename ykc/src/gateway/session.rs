@@ -63,6 +63,8 @@ struct Session {
     kick: Option<oneshot::Sender<()>>,
     pending: Vec<(Message, oneshot::Sender<Message>)>,
     next_seq: u16,
+    last_seq: Option<[u8; 2]>,
+    seq_style: &'static str,
     last_frame: Instant,
     opened: Instant,
     close: bool,
@@ -88,6 +90,8 @@ pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         kick: Some(kick_tx),
         pending: Vec::new(),
         next_seq: 0,
+        last_seq: None,
+        seq_style: "unknown",
         last_frame: now,
         opened: now,
         close: false,
@@ -226,6 +230,7 @@ impl Session {
             warn!(conn_id = self.conn_id, pile = self.pile_text(), claimed = frame_pile.map(|p| Bcd(p).to_string()), "frame speaks for another pile; dropped");
             return Vec::new();
         }
+        self.note_sequence(pile, f);
         let Some(m) = msg else {
             return Vec::new();
         };
@@ -339,6 +344,28 @@ impl Session {
         let seq = self.next_seq.to_le_bytes();
         self.next_seq = self.next_seq.wrapping_add(1);
         Some(OutFrame::new(seq, meta.code, body.freeze()))
+    }
+
+    /// Learns how the pile numbers its frames (ERRATA F4, R2): little- or big-endian counting, or a
+    /// constant; the registry is updated only when the style changes.
+    fn note_sequence(&mut self, pile: [u8; 7], f: &OwnedFrame) {
+        let seq = f.header.seq;
+        if let Some(prev) = self.last_seq.replace(seq) {
+            let (le, be) = (u16::from_le_bytes(prev), u16::from_be_bytes(prev));
+            let style = if seq == prev {
+                "constant"
+            } else if u16::from_le_bytes(seq) == le.wrapping_add(1) {
+                "le"
+            } else if u16::from_be_bytes(seq) == be.wrapping_add(1) {
+                "be"
+            } else {
+                self.seq_style
+            };
+            if style != self.seq_style {
+                self.seq_style = style;
+                self.shared.registry.set_framing(&pile, self.conn_id, Some(f.crc_order), style);
+            }
+        }
     }
 
     /// Hands a reply to whoever waits for it.
