@@ -32,6 +32,22 @@ mod charging;
 
 use self::charging::{Charge, Model};
 
+/// Takes the prices and rate slots of a billing-model frame (0x0A and 0x58 share their layout).
+macro_rules! adopt_model {
+    ($model:expr, $r:expr) => {
+        $model.adopt(
+            $r.billing_model_no.0,
+            [
+                ($r.sharp_energy_price, $r.sharp_service_price),
+                ($r.peak_energy_price, $r.peak_service_price),
+                ($r.flat_energy_price, $r.flat_service_price),
+                ($r.valley_energy_price, $r.valley_service_price),
+            ],
+            &$r.rate_slots,
+        )
+    };
+}
+
 /// How long a pile waits for the platform's last replies after the deadline.
 pub(crate) const GRACE: Duration = Duration::from_secs(1);
 /// Requests awaiting a reply that one pile tracks at most.
@@ -537,13 +553,7 @@ impl Pile {
                 }
             }
             Message::BillingModelResponse(r) => {
-                let prices = [
-                    (r.sharp_energy_price, r.sharp_service_price),
-                    (r.peak_energy_price, r.peak_service_price),
-                    (r.flat_energy_price, r.flat_service_price),
-                    (r.valley_energy_price, r.valley_service_price),
-                ];
-                self.model.adopt(r.billing_model_no.0, prices, &r.rate_slots);
+                adopt_model!(self.model, r);
                 if self.phase == Phase::RequestingModel {
                     self.go_online();
                 }
@@ -587,13 +597,7 @@ impl Pile {
                 None => self.answer(f, msg, &Map::new()),
             },
             Message::BillingModelSetRequest(r) => {
-                let prices = [
-                    (r.sharp_energy_price, r.sharp_service_price),
-                    (r.peak_energy_price, r.peak_service_price),
-                    (r.flat_energy_price, r.flat_service_price),
-                    (r.valley_energy_price, r.valley_service_price),
-                ];
-                self.model.adopt(r.billing_model_no.0, prices, &r.rate_slots);
+                adopt_model!(self.model, r);
                 self.answer(f, msg, &Map::new());
             }
             _ => self.answer(f, msg, &Map::new()),
