@@ -12,7 +12,12 @@ fuzz_target!(|data: &[u8]| {
         if let Body::Plain(msg) = &d.body {
             let _ = serde_json::to_vec(msg);
             let mut out = bytes::BytesMut::new();
-            if msg.encode(&mut out).is_ok() && !d.warnings.iter().any(|w| w.kind == ykc::WarningKind::ShortItems) {
+            if msg.encode(&mut out).is_ok()
+                && !d
+                    .warnings
+                    .iter()
+                    .any(|w| w.kind == ykc::WarningKind::ShortItems)
+            {
                 assert_eq!(&out[..], d.raw.body);
             }
         }

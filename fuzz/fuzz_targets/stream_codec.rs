@@ -7,7 +7,9 @@ use tokio_util::codec::Decoder;
 use ykc::{FrameCodec, StreamItem};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((step, rest)) = data.split_first() else { return };
+    let Some((step, rest)) = data.split_first() else {
+        return;
+    };
     let step = usize::from(*step).max(1);
     let mut codec = FrameCodec::new();
     let mut buf = BytesMut::new();

@@ -30,13 +30,19 @@ pub fn corpus() -> Vec<CorpusFrame> {
         .unwrap_or_default();
     files.sort();
     let mut out = Vec::new();
-    for f in files.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
+    for f in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+    {
         let text = std::fs::read_to_string(f).unwrap_or_default();
         let list: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
         for v in list {
             let hex = v["hex"].as_str().unwrap_or_default();
             out.push(CorpusFrame {
-                file: f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                file: f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 code: v["code"].as_u64().unwrap_or_default() as u8,
                 name: v["name"].as_str().unwrap_or_default().to_string(),
                 bytes: ykc::value::parse_hex(hex).unwrap_or_default(),
@@ -49,7 +55,9 @@ pub fn corpus() -> Vec<CorpusFrame> {
 
 /// The body of a whole frame (after the 6 header bytes, before the CRC).
 pub fn body(frame: &[u8]) -> &[u8] {
-    frame.get(6..frame.len().saturating_sub(2)).unwrap_or_default()
+    frame
+        .get(6..frame.len().saturating_sub(2))
+        .unwrap_or_default()
 }
 
 /// Frames generated from `tests/fixtures/vendor-spec` by the build script: proof that
@@ -81,11 +89,19 @@ pub mod parts {
         /// Connects to the gateway.
         pub async fn connect(addr: std::net::SocketAddr, order: CrcOrder) -> TestPile {
             let s = TcpStream::connect(addr).await.expect("connect");
-            TestPile { conn: Framed::new(s, FrameCodec::new().with_default_order(order)), order }
+            TestPile {
+                conn: Framed::new(s, FrameCodec::new().with_default_order(order)),
+                order,
+            }
         }
 
         /// The bytes of a frame built from JSON fields.
-        pub fn frame(code: u8, seq: [u8; 2], fields: serde_json::Value, order: CrcOrder) -> Vec<u8> {
+        pub fn frame(
+            code: u8,
+            seq: [u8; 2],
+            fields: serde_json::Value,
+            order: CrcOrder,
+        ) -> Vec<u8> {
             let msg = Message::from_json(code, &fields).expect("fields");
             let mut body = bytes::BytesMut::new();
             msg.encode(&mut body).expect("encode");
@@ -135,7 +151,10 @@ pub mod parts {
             let reply = ykc::answer::answer(&m, &serde_json::Map::new()).ok()?;
             let mut body = bytes::BytesMut::new();
             reply.encode(&mut body).ok()?;
-            self.conn.send(OutFrame::reply_to(&f, reply.code(), body.freeze())).await.ok()?;
+            self.conn
+                .send(OutFrame::reply_to(&f, reply.code(), body.freeze()))
+                .await
+                .ok()?;
             Some(f.header.code)
         }
     }
@@ -166,27 +185,40 @@ pub mod parts {
             let received: Received = Arc::default();
             let status = Arc::new(AtomicU16::new(200));
             let state = (received.clone(), status.clone());
-            let app = axum::Router::new().fallback(axum::routing::post(
-                |State((rec, st)): State<(Received, Arc<AtomicU16>)>, OriginalUri(uri): OriginalUri, body: axum::body::Bytes| async move {
-                    let code = st.load(Ordering::SeqCst);
-                    if code == 200 {
-                        let v = serde_json::from_slice(&body).unwrap_or_default();
-                        if let Ok(mut r) = rec.lock() {
-                            r.push((uri.path().to_string(), v));
+            let app = axum::Router::new()
+                .fallback(axum::routing::post(
+                    |State((rec, st)): State<(Received, Arc<AtomicU16>)>,
+                     OriginalUri(uri): OriginalUri,
+                     body: axum::body::Bytes| async move {
+                        let code = st.load(Ordering::SeqCst);
+                        if code == 200 {
+                            let v = serde_json::from_slice(&body).unwrap_or_default();
+                            if let Ok(mut r) = rec.lock() {
+                                r.push((uri.path().to_string(), v));
+                            }
                         }
-                    }
-                    axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::OK)
-                },
-            )).with_state(state);
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                        axum::http::StatusCode::from_u16(code).unwrap_or(axum::http::StatusCode::OK)
+                    },
+                ))
+                .with_state(state);
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
             let addr = l.local_addr().expect("addr");
             tokio::spawn(async move { axum::serve(l, app).await.ok() });
-            Sink { addr, received, status }
+            Sink {
+                addr,
+                received,
+                status,
+            }
         }
 
         /// Paths received so far.
         pub fn paths(&self) -> Vec<String> {
-            self.received.lock().map(|r| r.iter().map(|(p, _)| p.clone()).collect()).unwrap_or_default()
+            self.received
+                .lock()
+                .map(|r| r.iter().map(|(p, _)| p.clone()).collect())
+                .unwrap_or_default()
         }
 
         /// Waits (bounded) until a path was received.
@@ -205,18 +237,22 @@ pub mod parts {
     use std::process::{Child, Command, Stdio};
 
     /// A free port on 127.0.0.1 (bound, read, released).
-        pub fn free_port() -> u16 {
+    pub fn free_port() -> u16 {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     }
 
     /// The nats-server binary: `$NATS_SERVER`, on `PATH`, or /usr/sbin.
-        pub fn nats_binary() -> String {
+    pub fn nats_binary() -> String {
         if let Ok(p) = std::env::var("NATS_SERVER") {
             return p;
         }
         let in_path = std::env::var_os("PATH")
-            .map(|paths| std::env::split_paths(&paths).map(|d| d.join("nats-server")).any(|p| p.is_file()))
+            .map(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join("nats-server"))
+                    .any(|p| p.is_file())
+            })
             .unwrap_or(false);
         if in_path {
             "nats-server".into()
@@ -235,21 +271,38 @@ pub mod parts {
         /// Starts nats-server on 127.0.0.1:`port` and waits until it accepts.
         pub async fn start(port: u16, auth: Option<(&str, &str)>) -> NatsServer {
             let mut cmd = Command::new(nats_binary());
-            cmd.args(["-a", "127.0.0.1", "-p", &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+            cmd.args(["-a", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
             if let Some((u, p)) = auth {
                 cmd.args(["--user", u, "--pass", p]);
             }
-            let child = cmd.spawn().unwrap_or_else(|e| panic!("starting {} (apt-get install -y nats-server): {e}", nats_binary()));
-            let server = NatsServer { child: Some(child), port };
+            let child = cmd.spawn().unwrap_or_else(|e| {
+                panic!(
+                    "starting {} (apt-get install -y nats-server): {e}",
+                    nats_binary()
+                )
+            });
+            let server = NatsServer {
+                child: Some(child),
+                port,
+            };
             let mut accepted = false;
             for _ in 0..250 {
-                if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+                {
                     accepted = true;
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            assert!(accepted, "nats-server did not accept on 127.0.0.1:{port} within 5 s");
+            assert!(
+                accepted,
+                "nats-server did not accept on 127.0.0.1:{port} within 5 s"
+            );
             server
         }
 

@@ -7,29 +7,56 @@ use ykc_tests::{body, corpus};
 fn corpus_covers_every_frame_type_of_the_spec() {
     let frames = corpus();
     for meta in ykc::frames::FRAMES {
-        assert!(frames.iter().any(|f| f.code == meta.code), "no corpus frame for 0x{:02X} {}", meta.code, meta.name);
+        assert!(
+            frames.iter().any(|f| f.code == meta.code),
+            "no corpus frame for 0x{:02X} {}",
+            meta.code,
+            meta.name
+        );
     }
     assert_eq!(ykc::frames::FRAMES.len(), 51);
-    let golden = frames.iter().filter(|f| f.printed_crc_ok).map(|f| f.code).collect::<Vec<_>>();
-    assert_eq!(golden, vec![0x02, 0x06, 0x32, 0x94], "the 4 PDF samples whose CRC is right stay byte for byte");
+    let golden = frames
+        .iter()
+        .filter(|f| f.printed_crc_ok)
+        .map(|f| f.code)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        golden,
+        vec![0x02, 0x06, 0x32, 0x94],
+        "the 4 PDF samples whose CRC is right stay byte for byte"
+    );
 }
 
 #[test]
 fn corpus_frames_decode_and_reencode_exactly() {
     for f in corpus() {
         let b = body(&f.bytes);
-        let (msg, warnings) = Message::decode(f.code, b).unwrap_or_else(|e| panic!("{} ({}): {e}", f.file, f.name));
-        assert!(!matches!(msg, Message::Unknown { .. }), "{}: decoded as raw", f.file);
+        let (msg, warnings) =
+            Message::decode(f.code, b).unwrap_or_else(|e| panic!("{} ({}): {e}", f.file, f.name));
+        assert!(
+            !matches!(msg, Message::Unknown { .. }),
+            "{}: decoded as raw",
+            f.file
+        );
         let mut out = bytes::BytesMut::new();
-        msg.encode(&mut out).unwrap_or_else(|e| panic!("{}: encode: {e}", f.file));
-        if !warnings.iter().any(|w| w.kind == ykc::WarningKind::ShortItems) {
+        msg.encode(&mut out)
+            .unwrap_or_else(|e| panic!("{}: encode: {e}", f.file));
+        if !warnings
+            .iter()
+            .any(|w| w.kind == ykc::WarningKind::ShortItems)
+        {
             assert_eq!(&out[..], b, "{}: re-encoded body differs", f.file);
         }
         let json = serde_json::to_value(&msg).unwrap();
-        let back = Message::from_json(f.code, &json).unwrap_or_else(|e| panic!("{}: from_json: {e}\n{json:#}", f.file));
+        let back = Message::from_json(f.code, &json)
+            .unwrap_or_else(|e| panic!("{}: from_json: {e}\n{json:#}", f.file));
         let mut again = bytes::BytesMut::new();
         back.encode(&mut again).unwrap();
-        assert_eq!(again, out, "{}: JSON round trip changed the bytes\n{json:#}", f.file);
+        assert_eq!(
+            again, out,
+            "{}: JSON round trip changed the bytes\n{json:#}",
+            f.file
+        );
     }
 }
 
@@ -63,11 +90,17 @@ fn metadata_driven_json_matches_typed_json() {
             assert_eq!(Some(v), typed.get(k), "{}: field {k}", f.file);
         }
         use ykc::meta::FieldKind;
-        let plain = meta.fields.iter().take_while(|m| !matches!(m.kind, FieldKind::Trailing | FieldKind::Layout)).count();
+        let plain = meta
+            .fields
+            .iter()
+            .take_while(|m| !matches!(m.kind, FieldKind::Trailing | FieldKind::Layout))
+            .count();
         assert_eq!(dynamic.len(), plain, "{}", f.file);
     }
 }
 
 fn body_warnings_short(code: u8, b: &[u8]) -> bool {
-    Message::decode(code, b).map(|(_, w)| w.iter().any(|w| w.kind == ykc::WarningKind::ShortItems)).unwrap_or(false)
+    Message::decode(code, b)
+        .map(|(_, w)| w.iter().any(|w| w.kind == ykc::WarningKind::ShortItems))
+        .unwrap_or(false)
 }

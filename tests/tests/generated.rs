@@ -6,18 +6,42 @@ fn docs_and_corpus_are_up_to_date() {
     let spec = ykc_gen::load(&root.join("spec")).unwrap_or_else(|e| panic!("{e}"));
     let files = ykc_gen::outputs(&spec, &root.join("docs/frames"), &root.join("tests/corpus"));
     let stale = ykc_gen::stale(&files);
-    assert!(stale.is_empty(), "stale generated files (run `cargo run -p ykc-gen`): {stale:#?}");
+    assert!(
+        stale.is_empty(),
+        "stale generated files (run `cargo run -p ykc-gen`): {stale:#?}"
+    );
     assert_eq!(spec.frames.len(), 51);
 }
 
 #[test]
 fn reply_pairs_are_exactly_the_documented_ones() {
-    let mut pairs: Vec<(u8, u8)> = ykc::frames::FRAMES.iter().filter_map(|m| m.reply.map(|r| (m.code, r))).collect();
+    let mut pairs: Vec<(u8, u8)> = ykc::frames::FRAMES
+        .iter()
+        .filter_map(|m| m.reply.map(|r| (m.code, r)))
+        .collect();
     pairs.sort();
     let want = [
-        (0x01, 0x02), (0x03, 0x04), (0x05, 0x06), (0x09, 0x0A), (0x12, 0x13), (0x31, 0x32), (0x34, 0x33),
-        (0x36, 0x35), (0x3B, 0x40), (0x42, 0x41), (0x44, 0x43), (0x46, 0x45), (0x48, 0x47), (0x52, 0x51),
-        (0x56, 0x55), (0x58, 0x57), (0x62, 0x63), (0x92, 0x91), (0x94, 0x93), (0xA1, 0xA2), (0xA4, 0xA3),
+        (0x01, 0x02),
+        (0x03, 0x04),
+        (0x05, 0x06),
+        (0x09, 0x0A),
+        (0x12, 0x13),
+        (0x31, 0x32),
+        (0x34, 0x33),
+        (0x36, 0x35),
+        (0x3B, 0x40),
+        (0x42, 0x41),
+        (0x44, 0x43),
+        (0x46, 0x45),
+        (0x48, 0x47),
+        (0x52, 0x51),
+        (0x56, 0x55),
+        (0x58, 0x57),
+        (0x62, 0x63),
+        (0x92, 0x91),
+        (0x94, 0x93),
+        (0xA1, 0xA2),
+        (0xA4, 0xA3),
     ];
     assert_eq!(pairs, want);
     // Direction follows code parity (ERRATA F6), with 0xA3/0xA4 settled by their sections (D1, D2).

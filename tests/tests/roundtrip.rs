@@ -13,7 +13,12 @@ fn offset_of(meta: &FrameMeta, name: &str) -> Option<usize> {
             return Some(at);
         }
         if f.kind != FieldKind::Group {
-            at += f.len * if let Repeat::Fixed(n) = f.repeat { n } else { 1 };
+            at += f.len
+                * if let Repeat::Fixed(n) = f.repeat {
+                    n
+                } else {
+                    1
+                };
         }
     }
     None
@@ -25,20 +30,28 @@ fn body_for(meta: &'static FrameMeta) -> BoxedStrategy<Vec<u8>> {
     let bl = meta.body_len;
     let group = meta.fields.iter().find(|f| f.kind == FieldKind::Group);
     if let Some(g) = group {
-        let max = if bl.max_items > 0 { bl.max_items } else { (251 - bl.fixed) / g.len.max(1) };
+        let max = if bl.max_items > 0 {
+            bl.max_items
+        } else {
+            (251 - bl.fixed) / g.len.max(1)
+        };
         let count_at = match g.repeat {
             Repeat::CountField(c) => offset_of(meta, c),
             _ => None,
         };
         return (0..=max)
-            .prop_flat_map(move |n| proptest::collection::vec(any::<u8>(), bl.fixed + n * g.len).prop_map(move |mut b| {
-                if let Some(at) = count_at {
-                    if let Some(c) = b.get_mut(at) {
-                        *c = n as u8;
-                    }
-                }
-                b
-            }))
+            .prop_flat_map(move |n| {
+                proptest::collection::vec(any::<u8>(), bl.fixed + n * g.len).prop_map(
+                    move |mut b| {
+                        if let Some(at) = count_at {
+                            if let Some(c) = b.get_mut(at) {
+                                *c = n as u8;
+                            }
+                        }
+                        b
+                    },
+                )
+            })
             .boxed();
     }
     let mut lens = vec![bl.fixed];
@@ -48,16 +61,29 @@ fn body_for(meta: &'static FrameMeta) -> BoxedStrategy<Vec<u8>> {
     if bl.trailing {
         lens.push(bl.fixed + 2);
     }
-    proptest::sample::select(lens).prop_flat_map(|n| proptest::collection::vec(any::<u8>(), n)).boxed()
+    proptest::sample::select(lens)
+        .prop_flat_map(|n| proptest::collection::vec(any::<u8>(), n))
+        .boxed()
 }
 
 fn check(meta: &'static FrameMeta, body: &[u8]) -> Result<(), TestCaseError> {
-    let (msg, _warnings) = Message::decode(meta.code, body).map_err(|e| TestCaseError::fail(format!("{}: {e}", meta.name)))?;
-    prop_assert!(!matches!(msg, Message::Unknown { code: _, body: _ }), "decoded as raw");
+    let (msg, _warnings) = Message::decode(meta.code, body)
+        .map_err(|e| TestCaseError::fail(format!("{}: {e}", meta.name)))?;
+    prop_assert!(
+        !matches!(msg, Message::Unknown { code: _, body: _ }),
+        "decoded as raw"
+    );
     let mut out = bytes::BytesMut::new();
-    msg.encode(&mut out).map_err(|e| TestCaseError::fail(format!("{}: {e}", meta.name)))?;
-    prop_assert_eq!(&out[..], body, "{}: encode(decode(bytes)) != bytes", meta.name);
-    let (again, _) = Message::decode(meta.code, &out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    msg.encode(&mut out)
+        .map_err(|e| TestCaseError::fail(format!("{}: {e}", meta.name)))?;
+    prop_assert_eq!(
+        &out[..],
+        body,
+        "{}: encode(decode(bytes)) != bytes",
+        meta.name
+    );
+    let (again, _) =
+        Message::decode(meta.code, &out).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(&again, &msg, "{}: decode(encode(v)) != v", meta.name);
     // The zero-copy view agrees on length rules, and JSON never fails.
     serde_json::to_vec(&msg).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -85,7 +111,10 @@ fn every_frame_type_round_trips_at_least_once() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     for meta in ykc::frames::FRAMES {
         for _ in 0..16 {
-            let body = body_for(meta).new_tree(&mut runner).map(|t| t.current()).unwrap_or_default();
+            let body = body_for(meta)
+                .new_tree(&mut runner)
+                .map(|t| t.current())
+                .unwrap_or_default();
             if let Err(e) = check(meta, &body) {
                 panic!("0x{:02X} {}: {e}", meta.code, meta.name);
             }
@@ -100,11 +129,19 @@ fn wrong_lengths_and_counts_are_typed_errors() {
         let short = vec![0u8; bl.fixed.saturating_sub(1)];
         if bl.fixed > 0 {
             let err = Message::decode(meta.code, &short).expect_err(meta.name);
-            assert!(matches!(err, ykc::Error::BodyLength { .. }), "{}: {err}", meta.name);
+            assert!(
+                matches!(err, ykc::Error::BodyLength { .. }),
+                "{}: {err}",
+                meta.name
+            );
         }
         if !bl.trailing && bl.item == 0 {
             let long = vec![0u8; bl.fixed + 1];
-            assert!(Message::decode(meta.code, &long).is_err(), "{}: longer body accepted", meta.name);
+            assert!(
+                Message::decode(meta.code, &long).is_err(),
+                "{}: longer body accepted",
+                meta.name
+            );
         }
     }
     // 0x44 says 2 cards but carries 1.
@@ -112,6 +149,16 @@ fn wrong_lengths_and_counts_are_typed_errors() {
     body[7] = 2;
     let err = Message::decode(0x44, &body).unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, ykc::Error::Field { field: "cards", offset: 14, .. }), "{text}");
+    assert!(
+        matches!(
+            err,
+            ykc::Error::Field {
+                field: "cards",
+                offset: 14,
+                ..
+            }
+        ),
+        "{text}"
+    );
     assert!(text.contains("§8.11"), "{text}");
 }

@@ -16,8 +16,8 @@ use tokio::time::{timeout, Instant};
 use tokio_util::codec::Framed;
 use ykc::answer::{answer, body_json, correlates};
 use ykc::frames::*;
-use ykc::{CrcOrder, Direction, FrameCodec, Message, OutFrame, OwnedFrame, StreamItem};
 use ykc::sim::{run, run_until, SimArgs, Summary};
+use ykc::{CrcOrder, Direction, FrameCodec, Message, OutFrame, OwnedFrame, StreamItem};
 
 /// How the fake platform behaves.
 #[derive(Default)]
@@ -65,16 +65,40 @@ impl Platform {
         let stop = Arc::new(AtomicBool::new(false));
         let opts = Arc::new(opts);
         {
-            let (piles, received, sent, conns, stop) = (piles.clone(), received.clone(), sent.clone(), conns.clone(), stop.clone());
+            let (piles, received, sent, conns, stop) = (
+                piles.clone(),
+                received.clone(),
+                sent.clone(),
+                conns.clone(),
+                stop.clone(),
+            );
             tokio::spawn(async move {
                 while !stop.load(SeqCst) {
-                    let Ok(Ok((sock, _))) = timeout(Duration::from_millis(100), listener.accept()).await else { continue };
-                    let c = Conn { tx: tx.clone(), piles: piles.clone(), received: received.clone(), sent: sent.clone(), opts: opts.clone() };
+                    let Ok(Ok((sock, _))) =
+                        timeout(Duration::from_millis(100), listener.accept()).await
+                    else {
+                        continue;
+                    };
+                    let c = Conn {
+                        tx: tx.clone(),
+                        piles: piles.clone(),
+                        received: received.clone(),
+                        sent: sent.clone(),
+                        opts: opts.clone(),
+                    };
                     conns.lock().unwrap().spawn(c.serve(sock));
                 }
             });
         }
-        Platform { addr, events, piles, received, sent, conns, stop }
+        Platform {
+            addr,
+            events,
+            piles,
+            received,
+            sent,
+            conns,
+            stop,
+        }
     }
 
     /// The next frame matching `pred` (others are skipped); fails after 3 s.
@@ -94,15 +118,26 @@ impl Platform {
     fn send(&self, pile: &str, seq: [u8; 2], msg: &Message) {
         let mut body = BytesMut::new();
         msg.encode(&mut body).unwrap();
-        let tx = self.piles.lock().unwrap().get(pile).cloned().expect("pile connected");
-        tx.send(OutFrame::new(seq, msg.code(), body.freeze())).unwrap();
+        let tx = self
+            .piles
+            .lock()
+            .unwrap()
+            .get(pile)
+            .cloned()
+            .expect("pile connected");
+        tx.send(OutFrame::new(seq, msg.code(), body.freeze()))
+            .unwrap();
     }
 
     /// Waits until every connection has closed; returns (frames received, frames sent).
     async fn finish(self) -> (u64, u64) {
         self.stop.store(true, SeqCst);
         let mut set = std::mem::take(&mut *self.conns.lock().unwrap());
-        timeout(Duration::from_secs(3), async { while set.join_next().await.is_some() {} }).await.expect("connections close");
+        timeout(Duration::from_secs(3), async {
+            while set.join_next().await.is_some() {}
+        })
+        .await
+        .expect("connections close");
         (self.received.load(SeqCst), self.sent.load(SeqCst))
     }
 }
@@ -154,7 +189,9 @@ impl Conn {
         let overrides: Map<String, Value> = match msg {
             Message::LoginRequest(_) if o.refuse_login => json!({"login_result": "failure"}),
             Message::HeartbeatRequest(_) if o.silent_heartbeats => return None,
-            Message::BillingModelVerifyRequest(_) if o.inconsistent => json!({"verify_result": "inconsistent"}),
+            Message::BillingModelVerifyRequest(_) if o.inconsistent => {
+                json!({"verify_result": "inconsistent"})
+            }
             Message::BillingModelRequest(_) => json!({
                 "billing_model_no": "0100",
                 "peak_energy_price": 1.0, "peak_service_price": 0.4,
@@ -168,7 +205,9 @@ impl Conn {
                 }
                 json!({})
             }
-            Message::LoginRequest(_) | Message::HeartbeatRequest(_) | Message::BillingModelVerifyRequest(_) => json!({}),
+            Message::LoginRequest(_)
+            | Message::HeartbeatRequest(_)
+            | Message::BillingModelVerifyRequest(_) => json!({}),
             _ => return None,
         }
         .as_object()
@@ -197,15 +236,25 @@ fn code_of(e: &Event) -> u8 {
 
 #[tokio::test]
 async fn login_model_heartbeats_charging_cycle_and_commands() {
-    let mut p = Platform::start(Opts { inconsistent: true, withhold_acks: AtomicU32::new(1), ..Opts::default() }).await;
+    let mut p = Platform::start(Opts {
+        inconsistent: true,
+        withhold_acks: AtomicU32::new(1),
+        ..Opts::default()
+    })
+    .await;
     let a = args(
         p.addr,
         &[
-            "--duration", "20s",
-            "--heartbeat-interval", "200ms",
-            "--realtime-interval", "250ms",
-            "--record-resend-interval", "300ms",
-            "--reply-timeout", "5s",
+            "--duration",
+            "20s",
+            "--heartbeat-interval",
+            "200ms",
+            "--realtime-interval",
+            "250ms",
+            "--record-resend-interval",
+            "300ms",
+            "--reply-timeout",
+            "5s",
         ],
     );
     let (stop_sim, sim_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -215,7 +264,9 @@ async fn login_model_heartbeats_charging_cycle_and_commands() {
     // Login, billing model verify ("inconsistent") → model request, heartbeat, idle real-time data.
     let login = p.expect("0x01", |e| code_of(e) == 0x01).await;
     assert_eq!(login.pile, PILE);
-    let Message::LoginRequest(l) = &login.msg else { unreachable!() };
+    let Message::LoginRequest(l) = &login.msg else {
+        unreachable!()
+    };
     assert_eq!((l.gun_count, l.protocol_version), (1, 16));
     let verify = p.expect("0x05", |e| code_of(e) == 0x05).await;
     assert_eq!(body_json(&verify.msg)["billing_model_no"], "0000");
@@ -223,7 +274,9 @@ async fn login_model_heartbeats_charging_cycle_and_commands() {
     let hb = p.expect("0x03", |e| code_of(e) == 0x03).await;
     assert_eq!(body_json(&hb.msg)["gun_no"], "01");
     let idle = p.expect("idle 0x13", |e| code_of(e) == 0x13).await;
-    let Message::RealtimeData(rt) = &idle.msg else { unreachable!() };
+    let Message::RealtimeData(rt) = &idle.msg else {
+        unreachable!()
+    };
     assert_eq!(rt.status, RealtimeDataStatus::Idle);
 
     // 0x34 remote start → 0x33 success, same sequence bytes and serial.
@@ -236,7 +289,9 @@ async fn login_model_heartbeats_charging_cycle_and_commands() {
     p.send(PILE, [0x7C, 0x01], &start);
     let started = p.expect("0x33", |e| code_of(e) == 0x33).await;
     assert_eq!(started.frame.header.seq, [0x7C, 0x01]);
-    let Message::RemoteStartResponse(r) = &started.msg else { unreachable!() };
+    let Message::RemoteStartResponse(r) = &started.msg else {
+        unreachable!()
+    };
     assert_eq!(r.transaction_serial.to_string(), SERIAL);
     assert_eq!(r.start_result, RemoteStartResponseStartResult::Success);
     assert!(correlates(&start, &started.msg));
@@ -253,77 +308,136 @@ async fn login_model_heartbeats_charging_cycle_and_commands() {
         }
         later = p.expect("charging 0x13", is_charging).await;
     }
-    let (Message::RealtimeData(a), Message::RealtimeData(b)) = (&first.msg, &later.msg) else { unreachable!() };
+    let (Message::RealtimeData(a), Message::RealtimeData(b)) = (&first.msg, &later.msg) else {
+        unreachable!()
+    };
     assert_eq!(b.transaction_no.to_string(), SERIAL);
-    assert!(b.charged_energy > a.charged_energy && b.charged_amount >= a.charged_amount, "{a:?} → {b:?}");
+    assert!(
+        b.charged_energy > a.charged_energy && b.charged_amount >= a.charged_amount,
+        "{a:?} → {b:?}"
+    );
     assert_eq!(b.gun_plugged, RealtimeDataGunPlugged::Yes);
 
     // A second 0x34 while charging fails with "gun already charging".
     p.send(PILE, [0x7C, 0x02], &start);
     let again = p.expect("0x33", |e| code_of(e) == 0x33).await;
-    let Message::RemoteStartResponse(r) = &again.msg else { unreachable!() };
-    assert_eq!((r.start_result, r.fail_reason), (RemoteStartResponseStartResult::Failure, RemoteStartResponseFailReason::GunAlreadyCharging));
+    let Message::RemoteStartResponse(r) = &again.msg else {
+        unreachable!()
+    };
+    assert_eq!(
+        (r.start_result, r.fail_reason),
+        (
+            RemoteStartResponseStartResult::Failure,
+            RemoteStartResponseFailReason::GunAlreadyCharging
+        )
+    );
 
     // 0x36 remote stop → 0x35, 0x19, 0x3B (withheld once: resent), then confirmed.
     let stop = Message::from_json(0x36, &json!({"pile_code": PILE, "gun_no": "01"})).unwrap();
     p.send(PILE, [0x36, 0x00], &stop);
     let stopped = p.expect("0x35", |e| code_of(e) == 0x35).await;
     assert_eq!(stopped.frame.header.seq, [0x36, 0x00]);
-    let Message::RemoteStopResponse(r) = &stopped.msg else { unreachable!() };
+    let Message::RemoteStopResponse(r) = &stopped.msg else {
+        unreachable!()
+    };
     assert_eq!(r.stop_result, RemoteStopResponseStopResult::Success);
     let end = p.expect("0x19", |e| code_of(e) == 0x19).await;
     assert_eq!(body_json(&end.msg)["transaction_serial"], SERIAL);
     let rec1 = p.expect("0x3B", |e| code_of(e) == 0x3B).await;
-    let Message::TransactionRecord(t) = &rec1.msg else { unreachable!() };
+    let Message::TransactionRecord(t) = &rec1.msg else {
+        unreachable!()
+    };
     assert_eq!(t.transaction_serial.to_string(), SERIAL);
-    assert!(t.total_energy > 0 && t.meter_stop == t.meter_start + u64::from(t.total_energy), "{t:?}");
+    assert!(
+        t.total_energy > 0 && t.meter_stop == t.meter_start + u64::from(t.total_energy),
+        "{t:?}"
+    );
     assert_eq!(t.physical_card_no.0, [0, 0, 0, 0, 0xD1, 0x4B, 0x0A, 0x54]);
     assert_eq!(t.stop_reason, StopReason::CompleteAppStop);
     let rec2 = p.expect("resent 0x3B", |e| code_of(e) == 0x3B).await;
     assert_eq!(rec2.frame.body, rec1.frame.body, "the same record, resent");
     assert_ne!(rec2.frame.header.seq, rec1.frame.header.seq);
-    let idle = p.expect("idle 0x13", |e| matches!(&e.msg, Message::RealtimeData(r) if r.status == RealtimeDataStatus::Idle)).await;
+    let idle = p
+        .expect(
+            "idle 0x13",
+            |e| matches!(&e.msg, Message::RealtimeData(r) if r.status == RealtimeDataStatus::Idle),
+        )
+        .await;
     assert_eq!(body_json(&idle.msg)["gun_no"], "01");
 
     // Stop when not charging → failure.
     p.send(PILE, [0x36, 0x01], &stop);
     let again = p.expect("0x35", |e| code_of(e) == 0x35).await;
-    let Message::RemoteStopResponse(r) = &again.msg else { unreachable!() };
+    let Message::RemoteStopResponse(r) = &again.msg else {
+        unreachable!()
+    };
     assert_eq!(r.fail_reason, RemoteStopResponseFailReason::GunNotCharging);
 
     // 0x92 → 0x91, 0x56 → 0x55 (time echoed), 0x12 → 0x13, all with the sequence bytes echoed.
-    let reboot = Message::from_json(0x92, &json!({"pile_code": PILE, "execute_mode": "immediate"})).unwrap();
+    let reboot = Message::from_json(
+        0x92,
+        &json!({"pile_code": PILE, "execute_mode": "immediate"}),
+    )
+    .unwrap();
     p.send(PILE, [0x92, 0xAB], &reboot);
     let r = p.expect("0x91", |e| code_of(e) == 0x91).await;
     assert_eq!(r.frame.header.seq, [0x92, 0xAB]);
-    let Message::RemoteRebootResponse(rr) = &r.msg else { unreachable!() };
+    let Message::RemoteRebootResponse(rr) = &r.msg else {
+        unreachable!()
+    };
     assert_eq!(rr.result, RemoteRebootResponseResult::Success);
-    let sync = Message::from_json(0x56, &json!({"pile_code": PILE, "current_time": "2024-06-15T14:30:00.000+08:00"})).unwrap();
+    let sync = Message::from_json(
+        0x56,
+        &json!({"pile_code": PILE, "current_time": "2024-06-15T14:30:00.000+08:00"}),
+    )
+    .unwrap();
     p.send(PILE, [0x56, 0xCD], &sync);
     let r = p.expect("0x55", |e| code_of(e) == 0x55).await;
     assert_eq!(r.frame.header.seq, [0x56, 0xCD]);
-    assert_eq!(body_json(&r.msg)["current_time"], "2024-06-15T14:30:00.000+08:00");
+    assert_eq!(
+        body_json(&r.msg)["current_time"],
+        "2024-06-15T14:30:00.000+08:00"
+    );
     assert!(correlates(&sync, &r.msg));
     let read = Message::from_json(0x12, &json!({"pile_code": PILE, "gun_no": "01"})).unwrap();
     p.send(PILE, [0x12, 0xEF], &read);
-    let r = p.expect("0x13 reply", |e| code_of(e) == 0x13 && e.frame.header.seq == [0x12, 0xEF]).await;
+    let r = p
+        .expect("0x13 reply", |e| {
+            code_of(e) == 0x13 && e.frame.header.seq == [0x12, 0xEF]
+        })
+        .await;
     assert!(correlates(&read, &r.msg));
 
     // Stopped early (not at --duration): the pile still says goodbye cleanly.
     stop_sim.send(()).unwrap();
     let s: Summary = sim.await.unwrap().unwrap();
-    assert!(began.elapsed() < Duration::from_secs(10) && s.duration_s < 10.0, "{s}");
+    assert!(
+        began.elapsed() < Duration::from_secs(10) && s.duration_s < 10.0,
+        "{s}"
+    );
     let (received, sent) = p.finish().await;
-    assert_eq!((s.connections_ok, s.connections_failed, s.logins_ok), (1, 0, 1));
+    assert_eq!(
+        (s.connections_ok, s.connections_failed, s.logins_ok),
+        (1, 0, 1)
+    );
     assert_eq!(s.frames_sent, received, "{s}");
     assert_eq!(s.frames_received, sent, "{s}");
     assert_eq!(s.errors.get("record_resent"), Some(&1), "{s}");
     // The withheld record's reply may or may not time out before the end; nothing else went wrong.
-    let other: Vec<_> = s.errors.keys().filter(|k| !["record_resent", "reply_timeout_0x40"].contains(&k.as_str())).collect();
+    let other: Vec<_> = s
+        .errors
+        .keys()
+        .filter(|k| !["record_resent", "reply_timeout_0x40"].contains(&k.as_str()))
+        .collect();
     assert!(other.is_empty(), "{s}");
     // Everything the platform sent but its 7 commands was an answer the pile matched.
     assert_eq!(s.replies, sent - 7, "{s}");
-    assert!(s.replies >= 5 && s.reply_latency_p50_ms > 0.0 && s.reply_latency_max_ms >= s.reply_latency_p99_ms, "{s}");
+    assert!(
+        s.replies >= 5
+            && s.reply_latency_p50_ms > 0.0
+            && s.reply_latency_max_ms >= s.reply_latency_p99_ms,
+        "{s}"
+    );
 }
 
 /// Every platform → pile frame with a reply gets that reply, its sequence bytes echoed and its
@@ -331,7 +445,10 @@ async fn login_model_heartbeats_charging_cycle_and_commands() {
 #[tokio::test]
 async fn every_platform_request_is_answered() {
     let mut p = Platform::start(Opts::default()).await;
-    let sim = tokio::spawn(run(args(p.addr, &["--duration", "2s", "--crc-order", "be"])));
+    let sim = tokio::spawn(run(args(
+        p.addr,
+        &["--duration", "2s", "--crc-order", "be"],
+    )));
     let login = p.expect("0x01", |e| code_of(e) == 0x01).await;
     assert_eq!(login.frame.crc_order, CrcOrder::HighFirst);
     p.expect("idle 0x13", |e| code_of(e) == 0x13).await;
@@ -347,18 +464,36 @@ async fn every_platform_request_is_answered() {
         let request = Message::from_json(meta.code, &Value::Object(body)).unwrap();
         let seq = [meta.code, 0xA5];
         p.send(PILE, seq, &request);
-        let r = p.expect(&format!("reply 0x{reply:02X}"), |e| code_of(e) == reply && e.frame.header.seq == seq).await;
-        assert_eq!(r.frame.crc_order, CrcOrder::HighFirst, "replies in the pile's CRC order");
-        assert!(correlates(&request, &r.msg), "0x{:02X} → {:?}", meta.code, r.msg);
+        let r = p
+            .expect(&format!("reply 0x{reply:02X}"), |e| {
+                code_of(e) == reply && e.frame.header.seq == seq
+            })
+            .await;
+        assert_eq!(
+            r.frame.crc_order,
+            CrcOrder::HighFirst,
+            "replies in the pile's CRC order"
+        );
+        assert!(
+            correlates(&request, &r.msg),
+            "0x{:02X} → {:?}",
+            meta.code,
+            r.msg
+        );
         answered.insert(meta.code);
     }
-    let all = BTreeSet::from([0x12, 0x34, 0x36, 0x42, 0x44, 0x46, 0x48, 0x52, 0x56, 0x58, 0x62, 0x92, 0x94, 0xA4]);
+    let all = BTreeSet::from([
+        0x12, 0x34, 0x36, 0x42, 0x44, 0x46, 0x48, 0x52, 0x56, 0x58, 0x62, 0x92, 0x94, 0xA4,
+    ]);
     assert_eq!(answered, all, "{answered:02X?}");
     let s = sim.await.unwrap().unwrap();
     let (received, sent) = p.finish().await;
     assert_eq!((s.frames_sent, s.frames_received), (received, sent), "{s}");
     // Zero bodies hold impossible dates (day 0), which the pile notes as decode warnings.
-    assert!(s.errors.keys().all(|k| k.starts_with("decode_warning_0x")), "{s}");
+    assert!(
+        s.errors.keys().all(|k| k.starts_with("decode_warning_0x")),
+        "{s}"
+    );
 }
 
 #[tokio::test]
@@ -366,7 +501,20 @@ async fn five_piles_distinct_codes_counts_add_up() {
     let mut p = Platform::start(Opts::default()).await;
     let a = args(
         p.addr,
-        &["--piles", "5", "--guns", "2", "--duration", "1500ms", "--ramp", "200ms", "--heartbeat-interval", "200ms", "--realtime-interval", "250ms"],
+        &[
+            "--piles",
+            "5",
+            "--guns",
+            "2",
+            "--duration",
+            "1500ms",
+            "--ramp",
+            "200ms",
+            "--heartbeat-interval",
+            "200ms",
+            "--realtime-interval",
+            "250ms",
+        ],
     );
     let sim = tokio::spawn(run(a));
     let mut codes = BTreeSet::new();
@@ -377,7 +525,11 @@ async fn five_piles_distinct_codes_counts_add_up() {
     assert_eq!(codes, want);
     let s = sim.await.unwrap().unwrap();
     let (received, sent) = p.finish().await;
-    assert_eq!((s.piles, s.connections_ok, s.connections_failed, s.logins_ok), (5, 5, 0, 5), "{s}");
+    assert_eq!(
+        (s.piles, s.connections_ok, s.connections_failed, s.logins_ok),
+        (5, 5, 0, 5),
+        "{s}"
+    );
     assert_eq!(s.frames_sent, received, "{s}");
     assert_eq!(s.frames_received, sent, "{s}");
     // The platform only answers, and every answer was matched to its request.
@@ -392,16 +544,44 @@ async fn five_piles_distinct_codes_counts_add_up() {
 
 #[tokio::test]
 async fn refused_login_and_lost_heartbeats_reconnect_bounded() {
-    let p = Platform::start(Opts { refuse_login: true, ..Opts::default() }).await;
-    let a = args(p.addr, &["--duration", "2s", "--max-reconnects", "2", "--reconnect-delay", "50ms"]);
+    let p = Platform::start(Opts {
+        refuse_login: true,
+        ..Opts::default()
+    })
+    .await;
+    let a = args(
+        p.addr,
+        &[
+            "--duration",
+            "2s",
+            "--max-reconnects",
+            "2",
+            "--reconnect-delay",
+            "50ms",
+        ],
+    );
     let s = run(a).await.unwrap();
     p.finish().await;
     assert_eq!((s.connections_ok, s.logins_ok), (3, 0), "{s}");
     assert_eq!(s.errors.get("login_refused"), Some(&3), "{s}");
     assert_eq!(s.errors.get("gave_up_reconnecting"), Some(&1), "{s}");
 
-    let p = Platform::start(Opts { silent_heartbeats: true, ..Opts::default() }).await;
-    let a = args(p.addr, &["--duration", "2s", "--max-reconnects", "0", "--heartbeat-interval", "100ms"]);
+    let p = Platform::start(Opts {
+        silent_heartbeats: true,
+        ..Opts::default()
+    })
+    .await;
+    let a = args(
+        p.addr,
+        &[
+            "--duration",
+            "2s",
+            "--max-reconnects",
+            "0",
+            "--heartbeat-interval",
+            "100ms",
+        ],
+    );
     let s = run(a).await.unwrap();
     p.finish().await;
     assert_eq!((s.connections_ok, s.logins_ok), (1, 1), "{s}");
@@ -411,10 +591,28 @@ async fn refused_login_and_lost_heartbeats_reconnect_bounded() {
 
 #[tokio::test]
 async fn nothing_listening_counts_failed_connections() {
-    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
-    let a = args(port, &["--duration", "1s", "--max-reconnects", "2", "--reconnect-delay", "20ms"]);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let a = args(
+        port,
+        &[
+            "--duration",
+            "1s",
+            "--max-reconnects",
+            "2",
+            "--reconnect-delay",
+            "20ms",
+        ],
+    );
     let s = run(a).await.unwrap();
-    assert_eq!((s.connections_ok, s.connections_failed, s.logins_ok), (0, 3, 0), "{s}");
+    assert_eq!(
+        (s.connections_ok, s.connections_failed, s.logins_ok),
+        (0, 3, 0),
+        "{s}"
+    );
     assert_eq!(s.errors.get("connect_refused"), Some(&3), "{s}");
 }
 
@@ -429,8 +627,18 @@ async fn load_against_test_platform() {
     let a = args(
         p.addr,
         &[
-            "--piles", &piles, "--duration", &duration, "--ramp", "1s",
-            "--heartbeat-interval", "1s", "--realtime-interval", "1s", "--progress-interval", "2s",
+            "--piles",
+            &piles,
+            "--duration",
+            &duration,
+            "--ramp",
+            "1s",
+            "--heartbeat-interval",
+            "1s",
+            "--realtime-interval",
+            "1s",
+            "--progress-interval",
+            "2s",
         ],
     );
     let s = run(a).await.unwrap();

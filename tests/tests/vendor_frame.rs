@@ -4,15 +4,20 @@ use ykc::Frame;
 use ykc_tests::vendor::{Message, VendorGunTemperatures, VendorGunTemperaturesState};
 
 fn fixture() -> ykc_gen::Spec {
-    ykc_gen::load(&ykc_tests::root().join("tests/fixtures/vendor-spec")).unwrap_or_else(|e| panic!("{e}"))
+    ykc_gen::load(&ykc_tests::root().join("tests/fixtures/vendor-spec"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
 fn vendor_frame_decodes_and_encodes() {
-    let body = [0x32, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x01, 0x4B, 0x00, 0x01];
+    let body = [
+        0x32, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x01, 0x4B, 0x00, 0x01,
+    ];
     let (msg, warnings) = Message::decode(0xF1, &body).unwrap();
     assert!(warnings.is_empty());
-    let Message::VendorGunTemperatures(v) = &msg else { panic!("decoded as {msg:?}") };
+    let Message::VendorGunTemperatures(v) = &msg else {
+        panic!("decoded as {msg:?}")
+    };
     assert_eq!(v.pile_code.to_string(), "32010200000001");
     assert_eq!(v.state, VendorGunTemperaturesState::OverTemperature);
     let json = serde_json::to_value(&msg).unwrap();
@@ -33,7 +38,10 @@ fn vendor_frame_appears_in_docs_and_corpus() {
     let index = &docs.iter().find(|(p, _)| p == "README.md").unwrap().1;
     assert!(index.contains("[0xF1](f1.md)"), "{index}");
     let page = &docs.iter().find(|(p, _)| p == "f1.md").unwrap().1;
-    assert!(page.contains("正极温度") && page.contains("`temp_positive`"), "{page}");
+    assert!(
+        page.contains("正极温度") && page.contains("`temp_positive`"),
+        "{page}"
+    );
     let corpus = ykc_gen::corpus::render(&spec);
     let (name, text) = corpus.first().unwrap();
     assert_eq!(name, "f1_vendor_gun_temperatures.json");
@@ -51,8 +59,14 @@ fn a_bad_spec_names_file_and_field() {
     std::fs::write(dir.join("frames/f2_bad.yaml"), yaml).unwrap();
     let err = ykc_gen::load(&dir).unwrap_err().to_string();
     std::fs::remove_dir_all(&dir).ok();
-    assert!(err.contains("f2_bad.yaml: field `reply`: reply frame 0x99 is not in the spec"), "{err}");
-    assert!(err.contains("field `a`: enum value 0x100 does not fit in 1 byte(s)"), "{err}");
+    assert!(
+        err.contains("f2_bad.yaml: field `reply`: reply frame 0x99 is not in the spec"),
+        "{err}"
+    );
+    assert!(
+        err.contains("field `a`: enum value 0x100 does not fit in 1 byte(s)"),
+        "{err}"
+    );
     assert!(err.contains("field `a`: field name used twice"), "{err}");
     assert!(err.contains("`len` must be at least 1"), "{err}");
 }

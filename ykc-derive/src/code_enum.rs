@@ -16,7 +16,10 @@ struct Variant {
 /// Emits `impl ykc::CodeEnum`.
 pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let Data::Enum(data) = &input.data else {
-        return Err(syn::Error::new(input.ident.span(), "#[derive(CodeEnum)] applies to enums"));
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(CodeEnum)] applies to enums",
+        ));
     };
     let mut errs: Option<syn::Error> = None;
     let mut push = |e: syn::Error| match &mut errs {
@@ -27,20 +30,31 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut unknown = None;
     for v in &data.variants {
         match &v.fields {
-            Fields::Unnamed(f) if f.unnamed.len() == 1 && v.ident == "Unknown" => unknown = Some(v.ident.clone()),
+            Fields::Unnamed(f) if f.unnamed.len() == 1 && v.ident == "Unknown" => {
+                unknown = Some(v.ident.clone())
+            }
             Fields::Unit => match parse_variant(v) {
                 Ok(var) => variants.push(var),
                 Err(e) => push(e),
             },
-            _ => push(syn::Error::new(v.span(), "variants are unit variants with #[ykc(code = N)], plus one `Unknown(u8)`")),
+            _ => push(syn::Error::new(
+                v.span(),
+                "variants are unit variants with #[ykc(code = N)], plus one `Unknown(u8)`",
+            )),
         }
     }
     if unknown.is_none() {
-        push(syn::Error::new(input.ident.span(), "a CodeEnum needs an `Unknown(u8)` variant for codes the table does not list"));
+        push(syn::Error::new(
+            input.ident.span(),
+            "a CodeEnum needs an `Unknown(u8)` variant for codes the table does not list",
+        ));
     }
     for (i, a) in variants.iter().enumerate() {
         if variants.iter().skip(i + 1).any(|b| b.code == a.code) {
-            push(syn::Error::new(a.ident.span(), format!("code {:#04X} is used twice", a.code)));
+            push(syn::Error::new(
+                a.ident.span(),
+                format!("code {:#04X} is used twice", a.code),
+            ));
         }
     }
     if let Some(e) = errs {
@@ -92,10 +106,19 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 }
 
 fn parse_variant(v: &syn::Variant) -> syn::Result<Variant> {
-    let mut out = Variant { ident: v.ident.clone(), code: u64::MAX, name: String::new(), zh: String::new() };
+    let mut out = Variant {
+        ident: v.ident.clone(),
+        code: u64::MAX,
+        name: String::new(),
+        zh: String::new(),
+    };
     for attr in v.attrs.iter().filter(|a| a.path().is_ident("ykc")) {
         attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+            let key = meta
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
             match key.as_str() {
                 "code" => out.code = meta.value()?.parse::<syn::LitInt>()?.base10_parse()?,
                 "name" => out.name = meta.value()?.parse::<syn::LitStr>()?.value(),
@@ -106,7 +129,10 @@ fn parse_variant(v: &syn::Variant) -> syn::Result<Variant> {
         })?;
     }
     if out.code == u64::MAX {
-        return Err(syn::Error::new(v.ident.span(), format!("variant `{}` needs #[ykc(code = N)]", v.ident)));
+        return Err(syn::Error::new(
+            v.ident.span(),
+            format!("variant `{}` needs #[ykc(code = N)]", v.ident),
+        ));
     }
     Ok(out)
 }

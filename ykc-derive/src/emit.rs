@@ -57,13 +57,21 @@ pub fn record(m: &Record) -> TokenStream {
 
 /// Bytes of one fixed field in the chosen layout.
 fn size(f: &Field, alt: bool) -> TokenStream {
-    let len = if alt { f.alt_len.unwrap_or(f.len) } else { f.len };
+    let len = if alt {
+        f.alt_len.unwrap_or(f.len)
+    } else {
+        f.len
+    };
     let n = f.count();
     quote!((#len * #n))
 }
 
 fn fixed_len(m: &Record, alt: bool) -> TokenStream {
-    let sizes = m.fields.iter().filter(|f| f.is_fixed()).map(|f| size(f, alt));
+    let sizes = m
+        .fields
+        .iter()
+        .filter(|f| f.is_fixed())
+        .map(|f| size(f, alt));
     quote!(0usize #(+ #sizes)*)
 }
 
@@ -89,7 +97,8 @@ fn offsets_tokens(m: &Record, alt: bool) -> Vec<TokenStream> {
 
 /// Frames with an alternative layout, and items whose fields have `alt_len` (short items).
 fn has_alt(m: &Record) -> bool {
-    m.frame.as_ref().is_some_and(|a| a.alt_layout.is_some()) || m.fields.iter().any(|f| f.alt_len.is_some())
+    m.frame.as_ref().is_some_and(|a| a.alt_layout.is_some())
+        || m.fields.iter().any(|f| f.alt_len.is_some())
 }
 
 fn field_meta(f: &Field) -> TokenStream {
@@ -99,7 +108,12 @@ fn field_meta(f: &Field) -> TokenStream {
     let unit = lit(&f.unit);
     let kind = Ident::new(f.kind.meta_name(), Span::call_site());
     let elem = f.elem_ty();
-    let len = if f.kind == Kind::Group { quote!(<#elem as ::ykc::Record>::FIXED_LEN) } else { let l = f.len; quote!(#l) };
+    let len = if f.kind == Kind::Group {
+        quote!(<#elem as ::ykc::Record>::FIXED_LEN)
+    } else {
+        let l = f.len;
+        quote!(#l)
+    };
     let alt_len = f.alt_len.map_or_else(|| len.clone(), |l| quote!(#l));
     let repeat = match &f.repeat {
         Repeat::Once => quote!(::ykc::meta::Repeat::Once),
@@ -112,13 +126,24 @@ fn field_meta(f: &Field) -> TokenStream {
     };
     let (decimals, offset, nz, rev) = (f.decimals, f.offset, f.null_when_zero, f.reversed);
     let bits = f.bits.as_ref().map_or_else(|| quote!(&[]), |p| quote!(#p));
-    let values = if f.enumeration { quote!(<#elem as ::ykc::CodeEnum>::VALUES) } else { quote!(&[]) };
-    let items = if f.kind == Kind::Group { quote!(<#elem as ::ykc::Record>::FIELDS) } else { quote!(&[]) };
+    let values = if f.enumeration {
+        quote!(<#elem as ::ykc::CodeEnum>::VALUES)
+    } else {
+        quote!(&[])
+    };
+    let items = if f.kind == Kind::Group {
+        quote!(<#elem as ::ykc::Record>::FIELDS)
+    } else {
+        quote!(&[])
+    };
     let go = lit(&f.go);
-    let go_bool = f.go_bool.as_ref().map_or_else(|| quote!(::core::option::Option::None), |(t, fl)| {
-        let (t, fl) = (lit(t), lit(fl));
-        quote!(::core::option::Option::Some((#t, #fl)))
-    });
+    let go_bool = f.go_bool.as_ref().map_or_else(
+        || quote!(::core::option::Option::None),
+        |(t, fl)| {
+            let (t, fl) = (lit(t), lit(fl));
+            quote!(::core::option::Option::Some((#t, #fl)))
+        },
+    );
     quote! {
         ::ykc::FieldMeta {
             name: #name, name_zh: #name_zh, kind: ::ykc::meta::FieldKind::#kind, len: #len, alt_len: #alt_len,
@@ -136,7 +161,10 @@ fn place(m: &Record, i: usize, f: &Field) -> (TokenStream, TokenStream) {
         (false, _) => (quote!(#id::__OFF[#i]), quote!(#len)),
         (true, alt) => {
             let alt = alt.unwrap_or(len);
-            (quote!(if alt { #id::__ALT_OFF[#i] } else { #id::__OFF[#i] }), quote!(if alt { #alt } else { #len }))
+            (
+                quote!(if alt { #id::__ALT_OFF[#i] } else { #id::__OFF[#i] }),
+                quote!(if alt { #alt } else { #len }),
+            )
         }
     }
 }
@@ -184,8 +212,12 @@ fn decode_body(m: &Record) -> TokenStream {
         }
     });
     let ids = m.fields.iter().map(|f| &f.ident);
-    let no_rest = !m.fields.iter().any(|f| matches!(f.kind, Kind::Group | Kind::Trailing));
-    let strict_end = (m.frame.is_some() && no_rest).then(|| quote! { ::ykc::__private::trailing(cx.frame, bytes, #end, cx)?; });
+    let no_rest = !m
+        .fields
+        .iter()
+        .any(|f| matches!(f.kind, Kind::Group | Kind::Trailing));
+    let strict_end = (m.frame.is_some() && no_rest)
+        .then(|| quote! { ::ykc::__private::trailing(cx.frame, bytes, #end, cx)?; });
     quote! {
         #check
         let alt = Self::__is_alt(bytes);
@@ -266,15 +298,27 @@ fn from_json(m: &Record) -> TokenStream {
 /// `write_json` (direct bytes) and a `Serialize` impl that delegates to it.
 fn serialize(m: &Record) -> TokenStream {
     let ident = &m.ident;
-    let fixed = m.fields.iter().filter(|f| !matches!(f.kind, Kind::Trailing | Kind::Layout));
+    let fixed = m
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, Kind::Trailing | Kind::Layout));
     let entries = fixed.enumerate().map(|(n, f)| {
-        let i = m.fields.iter().position(|x| x.ident == f.ident).unwrap_or(0);
+        let i = m
+            .fields
+            .iter()
+            .position(|x| x.ident == f.ident)
+            .unwrap_or(0);
         let id = &f.ident;
-        let key = syn::LitByteStr::new(format!("{}\"{}\":", if n == 0 { "" } else { "," }, id).as_bytes(), Span::call_site());
+        let key = syn::LitByteStr::new(
+            format!("{}\"{}\":", if n == 0 { "" } else { "," }, id).as_bytes(),
+            Span::call_site(),
+        );
         let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
         let value = match (&f.kind, &f.repeat) {
             (Kind::Group, _) => quote! { ::ykc::__private::write_json_items(&self.#id, out); },
-            (_, Repeat::Fixed(_)) => quote! { ::ykc::__private::write_json_seq(&self.#id, #meta, out); },
+            (_, Repeat::Fixed(_)) => {
+                quote! { ::ykc::__private::write_json_seq(&self.#id, #meta, out); }
+            }
             _ => quote! { ::ykc::WireValue::write_json_bytes(&self.#id, #meta, out); },
         };
         quote! { out.extend_from_slice(#key); #value }
@@ -312,7 +356,9 @@ fn view(m: &Record) -> (Ident, TokenStream) {
     let ident = &m.ident;
     let vis = &m.vis;
     let view_ty = format_ident!("{}View", ident);
-    let doc = format!("A zero-copy view over the bytes of a [`{ident}`]: one accessor per field, no allocation.");
+    let doc = format!(
+        "A zero-copy view over the bytes of a [`{ident}`]: one accessor per field, no allocation."
+    );
     let accessors = m.fields.iter().enumerate().map(|(i, f)| {
         let id = &f.ident;
         let ty = f.elem_ty();
@@ -366,10 +412,17 @@ fn view(m: &Record) -> (Ident, TokenStream) {
         None if has_alt(m) => quote!(bytes.len() == <Self as ::ykc::Record>::ALT_LEN),
         None => quote!(false),
     };
-    let alt_self = m.fields.iter().find(|f| f.kind == Kind::Layout).map_or_else(|| quote!(false), |f| {
-        let id = &f.ident;
-        quote!(self.#id)
-    });
+    let alt_self = m
+        .fields
+        .iter()
+        .find(|f| f.kind == Kind::Layout)
+        .map_or_else(
+            || quote!(false),
+            |f| {
+                let id = &f.ident;
+                quote!(self.#id)
+            },
+        );
     let tokens = quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy)]
@@ -398,24 +451,41 @@ fn frame_impl(m: &Record) -> TokenStream {
     let code = a.code;
     let (name, name_zh, section) = (lit(&a.name), lit(&a.name_zh), lit(&a.section));
     let dir = if a.up { quote!(Up) } else { quote!(Down) };
-    let reply = a.reply.map_or_else(|| quote!(::core::option::Option::None), |r| quote!(::core::option::Option::Some(#r)));
+    let reply = a.reply.map_or_else(
+        || quote!(::core::option::Option::None),
+        |r| quote!(::core::option::Option::Some(#r)),
+    );
     let group = m.fields.iter().find(|f| f.kind == Kind::Group);
-    let item = group.map_or_else(|| quote!(0usize), |g| {
-        let t = g.elem_ty();
-        quote!(<#t as ::ykc::Record>::FIXED_LEN)
-    });
+    let item = group.map_or_else(
+        || quote!(0usize),
+        |g| {
+            let t = g.elem_ty();
+            quote!(<#t as ::ykc::Record>::FIXED_LEN)
+        },
+    );
     let max = group.map_or(0, |g| g.max);
     let alt = a.alt_layout.as_ref().map_or(0, |(_, l)| *l);
     let trailing = a.trailing;
-    let role = a.role.as_ref().map_or_else(|| quote!(::core::option::Option::None), |r| {
-        let camel: String = r.split('_').map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
-        }).collect();
-        let id = Ident::new(&camel, Span::call_site());
-        quote!(::core::option::Option::Some(::ykc::meta::Role::#id))
-    });
-    let answer = a.answer.as_ref().map_or_else(|| quote!(::core::option::Option::None), |p| quote!(::core::option::Option::Some(&#p)));
+    let role = a.role.as_ref().map_or_else(
+        || quote!(::core::option::Option::None),
+        |r| {
+            let camel: String = r
+                .split('_')
+                .map(|p| {
+                    let mut c = p.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let id = Ident::new(&camel, Span::call_site());
+            quote!(::core::option::Option::Some(::ykc::meta::Role::#id))
+        },
+    );
+    let answer = a.answer.as_ref().map_or_else(
+        || quote!(::core::option::Option::None),
+        |p| quote!(::core::option::Option::Some(&#p)),
+    );
     quote! {
         impl ::ykc::Frame for #ident {
             const CODE: u8 = #code;

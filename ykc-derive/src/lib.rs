@@ -36,5 +36,7 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(CodeEnum, attributes(ykc))]
 pub fn derive_code_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    code_enum::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    code_enum::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

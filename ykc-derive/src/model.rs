@@ -137,10 +137,19 @@ where
     T::Err: std::fmt::Display,
 {
     match e {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse(),
-        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse(),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => {
             let inner: LitInt = syn::parse2(quote::quote!(#expr))?;
-            format!("-{}", inner.base10_digits()).parse().map_err(|e: T::Err| syn::Error::new(inner.span(), e))
+            format!("-{}", inner.base10_digits())
+                .parse()
+                .map_err(|e: T::Err| syn::Error::new(inner.span(), e))
         }
         other => Err(syn::Error::new(other.span(), "expected an integer literal")),
     }
@@ -148,17 +157,27 @@ where
 
 fn lit_str(e: &Expr) -> syn::Result<String> {
     match e {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s.value()),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(s.value()),
         other => Err(syn::Error::new(other.span(), "expected a string literal")),
     }
 }
 
 /// Visits every `key` or `key = value` item of the `#[ykc(...)]` attributes.
-fn each_item(attrs: &[syn::Attribute], mut f: impl FnMut(&Path, Option<&Expr>) -> syn::Result<()>) -> syn::Result<()> {
+fn each_item(
+    attrs: &[syn::Attribute],
+    mut f: impl FnMut(&Path, Option<&Expr>) -> syn::Result<()>,
+) -> syn::Result<()> {
     let mut errs = Errors::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("ykc")) {
         let res = attr.parse_nested_meta(|meta| {
-            let value = if meta.input.peek(syn::Token![=]) { Some(meta.value()?.parse::<Expr>()?) } else { None };
+            let value = if meta.input.peek(syn::Token![=]) {
+                Some(meta.value()?.parse::<Expr>()?)
+            } else {
+                None
+            };
             if let Err(e) = f(&meta.path, value.as_ref()) {
                 errs.push(e);
             }
@@ -213,7 +232,10 @@ impl Field {
                     return Err(syn::Error::new(p.span(), format!("`{key}` takes no value")));
                 }
                 if kind.replace(k).is_some() {
-                    return Err(syn::Error::new(p.span(), "a field has exactly one wire type"));
+                    return Err(syn::Error::new(
+                        p.span(),
+                        "a field has exactly one wire type",
+                    ));
                 }
                 return Ok(());
             }
@@ -239,11 +261,18 @@ impl Field {
                 "go" => field.go = lit_str(need(p, v)?)?,
                 "go_bool" => {
                     let text = lit_str(need(p, v)?)?;
-                    let (t, f) = text.split_once(',').ok_or_else(|| syn::Error::new(p.span(), "go_bool = \"if_true,if_false\""))?;
+                    let (t, f) = text.split_once(',').ok_or_else(|| {
+                        syn::Error::new(p.span(), "go_bool = \"if_true,if_false\"")
+                    })?;
                     field.go_bool = Some((t.trim().to_string(), f.trim().to_string()));
                 }
                 "bit_table" => field.bits = Some(syn::parse_str(&lit_str(need(p, v)?)?)?),
-                _ => return Err(syn::Error::new(p.span(), format!("unknown ykc field attribute `{key}`"))),
+                _ => {
+                    return Err(syn::Error::new(
+                        p.span(),
+                        format!("unknown ykc field attribute `{key}`"),
+                    ))
+                }
             }
             Ok(())
         });
@@ -264,7 +293,10 @@ impl Field {
         let span = self.ident.span();
         let sized = !matches!(self.kind, Kind::Group | Kind::Trailing | Kind::Layout);
         if sized && self.len == 0 {
-            errs.at(span, format!("field `{}` needs `len = N` (bytes on the wire)", self.ident));
+            errs.at(
+                span,
+                format!("field `{}` needs `len = N` (bytes on the wire)", self.ident),
+            );
         }
         if self.kind == Kind::Cp56Time && self.len != 7 {
             errs.at(span, "cp56time fields are 7 bytes");
@@ -272,8 +304,12 @@ impl Field {
         if matches!(self.kind, Kind::Uint | Kind::Bits) && self.len > 8 {
             errs.at(span, "uint and bits fields hold at most 8 bytes");
         }
-        if (self.decimals > 0 || self.offset != 0 || self.null_when_zero) && self.kind != Kind::Uint {
-            errs.at(span, "decimals/offset/null_when_zero apply to uint fields only");
+        if (self.decimals > 0 || self.offset != 0 || self.null_when_zero) && self.kind != Kind::Uint
+        {
+            errs.at(
+                span,
+                "decimals/offset/null_when_zero apply to uint fields only",
+            );
         }
         if self.kind == Kind::Group && matches!(self.repeat, Repeat::Once | Repeat::Fixed(_)) {
             errs.at(span, "group fields need `count = \"field\"` or `rest`");
@@ -282,7 +318,10 @@ impl Field {
             errs.at(span, "`count`/`rest` apply to group fields only");
         }
         if self.bits.is_some() != (self.kind == Kind::Bits) {
-            errs.at(span, "bits fields take `bit_table = \"PATH\"` and only they do");
+            errs.at(
+                span,
+                "bits fields take `bit_table = \"PATH\"` and only they do",
+            );
         }
     }
 
@@ -342,7 +381,12 @@ impl FrameAttrs {
                     a.up = match d.as_str() {
                         "up" => true,
                         "down" => false,
-                        _ => return Err(syn::Error::new(p.span(), "direction is \"up\" or \"down\"")),
+                        _ => {
+                            return Err(syn::Error::new(
+                                p.span(),
+                                "direction is \"up\" or \"down\"",
+                            ))
+                        }
                     }
                 }
                 "reply" => a.reply = Some(lit_int(need(p, v)?)?),
@@ -352,13 +396,28 @@ impl FrameAttrs {
                 "answer" => a.answer = Some(syn::parse_str(&lit_str(need(p, v)?)?)?),
                 "role" => {
                     let r = lit_str(need(p, v)?)?;
-                    const ROLES: [&str; 6] = ["login", "heartbeat", "billing_model_verify", "billing_model_request", "transaction_record", "time_sync"];
+                    const ROLES: [&str; 6] = [
+                        "login",
+                        "heartbeat",
+                        "billing_model_verify",
+                        "billing_model_request",
+                        "transaction_record",
+                        "time_sync",
+                    ];
                     if !ROLES.contains(&r.as_str()) {
-                        return Err(syn::Error::new(p.span(), format!("role is one of {ROLES:?}")));
+                        return Err(syn::Error::new(
+                            p.span(),
+                            format!("role is one of {ROLES:?}"),
+                        ));
                     }
                     a.role = Some(r);
                 }
-                other => return Err(syn::Error::new(p.span(), format!("unknown ykc frame attribute `{other}`"))),
+                other => {
+                    return Err(syn::Error::new(
+                        p.span(),
+                        format!("unknown ykc frame attribute `{other}`"),
+                    ))
+                }
             }
             Ok(())
         });
@@ -375,7 +434,10 @@ impl FrameAttrs {
         match (alt_name, alt_len) {
             (Some(n), Some(l)) => a.alt_layout = Some((n, l)),
             (None, None) => {}
-            _ => errs.at(input.ident.span(), "alt_layout and alt_body_len go together"),
+            _ => errs.at(
+                input.ident.span(),
+                "alt_layout and alt_body_len go together",
+            ),
         }
         a
     }
@@ -386,40 +448,72 @@ impl Record {
     pub fn parse(input: &DeriveInput, is_frame: bool) -> syn::Result<Record> {
         let mut errs = Errors::default();
         let Data::Struct(data) = &input.data else {
-            return Err(syn::Error::new(input.ident.span(), "ykc derives apply to structs with named fields"));
+            return Err(syn::Error::new(
+                input.ident.span(),
+                "ykc derives apply to structs with named fields",
+            ));
         };
         let Fields::Named(named) = &data.fields else {
-            return Err(syn::Error::new(input.ident.span(), "ykc derives apply to structs with named fields"));
+            return Err(syn::Error::new(
+                input.ident.span(),
+                "ykc derives apply to structs with named fields",
+            ));
         };
         if !input.generics.params.is_empty() {
-            errs.at(input.generics.span(), "ykc derives do not support generic structs");
+            errs.at(
+                input.generics.span(),
+                "ykc derives do not support generic structs",
+            );
         }
         let frame = is_frame.then(|| FrameAttrs::parse(input, &mut errs));
-        let mut fields: Vec<Field> = named.named.iter().filter_map(|f| Field::parse(f, &mut errs)).collect();
+        let mut fields: Vec<Field> = named
+            .named
+            .iter()
+            .filter_map(|f| Field::parse(f, &mut errs))
+            .collect();
         check_layout(&mut fields, frame.as_ref(), is_frame, &mut errs);
-        errs.finish(Record { ident: input.ident.clone(), vis: input.vis.clone(), fields, frame })
+        errs.finish(Record {
+            ident: input.ident.clone(),
+            vis: input.vis.clone(),
+            fields,
+            frame,
+        })
     }
 }
 
 /// Whole-struct rules: a group comes last, its count field precedes it, specials belong to frames.
-fn check_layout(fields: &mut [Field], frame: Option<&FrameAttrs>, is_frame: bool, errs: &mut Errors) {
+fn check_layout(
+    fields: &mut [Field],
+    frame: Option<&FrameAttrs>,
+    is_frame: bool,
+    errs: &mut Errors,
+) {
     let mut seen_group = false;
     for i in 0..fields.len() {
         let (before, rest) = fields.split_at_mut(i);
         let Some(f) = rest.first() else { continue };
         if seen_group && f.is_fixed() {
-            errs.at(f.ident.span(), "fields after a group are not supported: a group ends the body");
+            errs.at(
+                f.ident.span(),
+                "fields after a group are not supported: a group ends the body",
+            );
         }
         if f.kind == Kind::Group {
             if !is_frame {
-                errs.at(f.ident.span(), "groups can only appear in frames, not in items");
+                errs.at(
+                    f.ident.span(),
+                    "groups can only appear in frames, not in items",
+                );
             }
             seen_group = true;
             if let Repeat::Count(c) = &f.repeat {
                 match before.iter_mut().find(|b| &b.ident == c) {
                     Some(b) if b.kind == Kind::Uint => b.counts = Some(f.ident.clone()),
                     Some(b) => errs.at(b.ident.span(), "a count field must be a uint"),
-                    None => errs.at(c.span(), format!("count field `{c}` must come before the group")),
+                    None => errs.at(
+                        c.span(),
+                        format!("count field `{c}` must come before the group"),
+                    ),
                 }
             }
         }
@@ -427,13 +521,22 @@ fn check_layout(fields: &mut [Field], frame: Option<&FrameAttrs>, is_frame: bool
             errs.at(f.ident.span(), "trailing/layout fields belong to frames");
         }
         if f.kind == Kind::Trailing && !frame.is_some_and(|a| a.trailing) {
-            errs.at(f.ident.span(), "a `trailing` field needs #[ykc(trailing)] on the frame");
+            errs.at(
+                f.ident.span(),
+                "a `trailing` field needs #[ykc(trailing)] on the frame",
+            );
         }
         if f.kind == Kind::Layout && frame.and_then(|a| a.alt_layout.as_ref()).is_none() {
-            errs.at(f.ident.span(), "a `layout` field needs #[ykc(alt_layout = .., alt_body_len = ..)] on the frame");
+            errs.at(
+                f.ident.span(),
+                "a `layout` field needs #[ykc(alt_layout = .., alt_body_len = ..)] on the frame",
+            );
         }
         if f.alt_len.is_some() && is_frame && frame.and_then(|a| a.alt_layout.as_ref()).is_none() {
-            errs.at(f.ident.span(), "`alt_len` needs #[ykc(alt_layout = ..)] on the frame");
+            errs.at(
+                f.ident.span(),
+                "`alt_len` needs #[ykc(alt_layout = ..)] on the frame",
+            );
         }
     }
 }

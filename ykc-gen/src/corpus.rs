@@ -27,7 +27,10 @@ pub struct CorpusFrame {
 }
 
 fn spaced(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The frame with its CRC recomputed (low byte first).

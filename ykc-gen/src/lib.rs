@@ -33,7 +33,11 @@ pub struct GenError {
 impl GenError {
     /// A new error.
     pub fn new(file: impl AsRef<Path>, field: &str, message: String) -> Self {
-        GenError { file: file.as_ref().to_path_buf(), field: field.to_string(), message }
+        GenError {
+            file: file.as_ref().to_path_buf(),
+            field: field.to_string(),
+            message,
+        }
     }
 }
 
@@ -42,7 +46,13 @@ impl fmt::Display for GenError {
         if self.field.is_empty() {
             write!(f, "{}: {}", self.file.display(), self.message)
         } else {
-            write!(f, "{}: field `{}`: {}", self.file.display(), self.field, self.message)
+            write!(
+                f,
+                "{}: field `{}`: {}",
+                self.file.display(),
+                self.field,
+                self.message
+            )
         }
     }
 }
@@ -71,7 +81,9 @@ pub fn build(spec_dir: &Path) {
     for f in Spec::files(spec_dir) {
         println!("cargo:rerun-if-changed={}", f.display());
     }
-    let out = std::env::var_os("OUT_DIR").map(PathBuf::from).unwrap_or_default();
+    let out = std::env::var_os("OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     match load(spec_dir) {
         Ok(spec) => {
             if let Err(e) = std::fs::write(out.join("frames.rs"), rust::render(&spec)) {
@@ -88,8 +100,12 @@ pub fn build(spec_dir: &Path) {
 
 /// The checked-in generated files: `(path under root, content)`.
 pub fn outputs(spec: &Spec, docs_dir: &Path, corpus_dir: &Path) -> Vec<(PathBuf, String)> {
-    let docs = docs::render(spec).into_iter().map(|(p, c)| (docs_dir.join(p), c));
-    let corpus = corpus::render(spec).into_iter().map(|(p, c)| (corpus_dir.join(p), c));
+    let docs = docs::render(spec)
+        .into_iter()
+        .map(|(p, c)| (docs_dir.join(p), c));
+    let corpus = corpus::render(spec)
+        .into_iter()
+        .map(|(p, c)| (corpus_dir.join(p), c));
     docs.chain(corpus).collect()
 }
 

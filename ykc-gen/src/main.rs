@@ -8,8 +8,15 @@ fn main() -> ExitCode {
     let check = args.iter().any(|a| a == "--check");
     args.retain(|a| a != "--check");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let arg = |i: usize, default: &str| args.get(i).map_or_else(|| root.join(default), PathBuf::from);
-    let (spec_dir, docs_dir, corpus_dir) = (arg(0, "spec"), arg(1, "docs/frames"), arg(2, "tests/corpus"));
+    let arg = |i: usize, default: &str| {
+        args.get(i)
+            .map_or_else(|| root.join(default), PathBuf::from)
+    };
+    let (spec_dir, docs_dir, corpus_dir) = (
+        arg(0, "spec"),
+        arg(1, "docs/frames"),
+        arg(2, "tests/corpus"),
+    );
     let spec = match ykc_gen::load(&spec_dir) {
         Ok(s) => s,
         Err(e) => {
@@ -23,11 +30,19 @@ fn main() -> ExitCode {
         for p in &stale {
             eprintln!("stale: {}", p.display());
         }
-        return if stale.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        return if stale.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
     match ykc_gen::write(&files) {
         Ok(()) => {
-            println!("wrote {} files for {} frame types", files.len(), spec.frames.len());
+            println!(
+                "wrote {} files for {} frame types",
+                files.len(),
+                spec.frames.len()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -270,7 +270,8 @@ impl FieldSpec {
     }
     /// Decimal places of the scale (0.0001 → 4).
     pub fn decimals(&self) -> u32 {
-        self.scale.map_or(0, |s| (-s.log10()).round().max(0.0) as u32)
+        self.scale
+            .map_or(0, |s| (-s.log10()).round().max(0.0) as u32)
     }
 }
 

@@ -4,7 +4,14 @@ use crate::spec::{Count, EnumValueSpec, FieldSpec, FrameSpec, Spec};
 use crate::GenError;
 use std::collections::{BTreeMap, HashSet};
 
-const ROLES: &[&str] = &["login", "heartbeat", "billing_model_verify", "billing_model_request", "transaction_record", "time_sync"];
+const ROLES: &[&str] = &[
+    "login",
+    "heartbeat",
+    "billing_model_verify",
+    "billing_model_request",
+    "transaction_record",
+    "time_sync",
+];
 const TYPES: &[&str] = &["bcd", "uint", "ascii", "bytes", "cp56time", "bits", "group"];
 
 /// Returns every problem found (empty = valid).
@@ -25,7 +32,10 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
         }
         for (key, text) in [("name_zh", &f.name_zh), ("section", &f.section)] {
             if needs_json_escape(text) {
-                err(key, format!("`{text}` has a quote, backslash or control character"));
+                err(
+                    key,
+                    format!("`{text}` has a quote, backslash or control character"),
+                );
             }
         }
         if f.direction != "up" && f.direction != "down" {
@@ -39,7 +49,11 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
         if let Some(r) = &f.role {
             if !ROLES.contains(&r.as_str()) {
                 err("role", format!("`{r}` is not one of {ROLES:?}"));
-            } else if spec.frames.iter().any(|o| o.code != f.code && o.role.as_deref() == Some(r)) {
+            } else if spec
+                .frames
+                .iter()
+                .any(|o| o.code != f.code && o.role.as_deref() == Some(r))
+            {
                 err("role", format!("role `{r}` is given to two frames"));
             }
         }
@@ -54,7 +68,13 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
         check_samples(f, &mut errs);
     }
     for e in spec.enums.values() {
-        check_enum(&e.values, 1, &mut |m| errs.push(GenError::new(format!("spec/enums/{}.yaml", e.name), "values", m)));
+        check_enum(&e.values, 1, &mut |m| {
+            errs.push(GenError::new(
+                format!("spec/enums/{}.yaml", e.name),
+                "values",
+                m,
+            ))
+        });
     }
     errs
 }
@@ -66,7 +86,8 @@ fn needs_json_escape(s: &str) -> bool {
 
 fn is_snake(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
@@ -75,7 +96,9 @@ fn check_enum(values: &BTreeMap<u64, EnumValueSpec>, len: usize, err: &mut dyn F
     let mut seen = HashSet::new();
     for (code, v) in values {
         if bits < 64 && code >> bits != 0 {
-            err(format!("enum value {code:#X} does not fit in {len} byte(s)"));
+            err(format!(
+                "enum value {code:#X} does not fit in {len} byte(s)"
+            ));
         }
         if !is_snake(&v.name) {
             err(format!("enum name `{}` is not snake_case", v.name));
@@ -86,7 +109,13 @@ fn check_enum(values: &BTreeMap<u64, EnumValueSpec>, len: usize, err: &mut dyn F
     }
 }
 
-fn check_fields(spec: &Spec, frame: &FrameSpec, fields: &[FieldSpec], top: bool, errs: &mut Vec<GenError>) {
+fn check_fields(
+    spec: &Spec,
+    frame: &FrameSpec,
+    fields: &[FieldSpec],
+    top: bool,
+    errs: &mut Vec<GenError>,
+) {
     let mut seen = HashSet::new();
     let mut group_seen = false;
     for (i, fd) in fields.iter().enumerate() {
@@ -94,8 +123,16 @@ fn check_fields(spec: &Spec, frame: &FrameSpec, fields: &[FieldSpec], top: bool,
         if !seen.insert(fd.name.as_str()) {
             err("field name used twice".to_string());
         }
-        if !is_snake(&fd.name) || matches!(fd.name.as_str(), "trailing" | "alt_layout" | "type" | "self") {
-            err(format!("`{}` is not a usable snake_case field name", fd.name));
+        if !is_snake(&fd.name)
+            || matches!(
+                fd.name.as_str(),
+                "trailing" | "alt_layout" | "type" | "self"
+            )
+        {
+            err(format!(
+                "`{}` is not a usable snake_case field name",
+                fd.name
+            ));
         }
         if !TYPES.contains(&fd.ty.as_str()) {
             err(format!("type `{}` is not one of {TYPES:?}", fd.ty));
@@ -115,9 +152,15 @@ fn check_fields(spec: &Spec, frame: &FrameSpec, fields: &[FieldSpec], top: bool,
                 }
                 match &fd.count {
                     Some(Count::Field { field }) => {
-                        let ok = fields.get(..i).unwrap_or_default().iter().any(|p| &p.name == field && p.ty == "uint");
+                        let ok = fields
+                            .get(..i)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|p| &p.name == field && p.ty == "uint");
                         if !ok {
-                            err(format!("count field `{field}` must be a uint before the group"));
+                            err(format!(
+                                "count field `{field}` must be a uint before the group"
+                            ));
                         }
                     }
                     Some(Count::Rest(r)) if r == "rest" => {}
@@ -135,7 +178,12 @@ fn check_fields(spec: &Spec, frame: &FrameSpec, fields: &[FieldSpec], top: bool,
                 if matches!(ty, "uint" | "bits") && fd.len > 8 {
                     err("uint/bits hold at most 8 bytes".to_string());
                 }
-                if ty != "uint" && (fd.scale.is_some() || fd.offset.is_some() || fd.r#enum.is_some() || fd.enum_ref.is_some()) {
+                if ty != "uint"
+                    && (fd.scale.is_some()
+                        || fd.offset.is_some()
+                        || fd.r#enum.is_some()
+                        || fd.enum_ref.is_some())
+                {
                     err("scale/offset/enum apply to uint fields only".to_string());
                 }
                 if let Some(s) = fd.scale {
@@ -157,11 +205,17 @@ fn check_fields(spec: &Spec, frame: &FrameSpec, fields: &[FieldSpec], top: bool,
                 }
                 for b in &fd.bits {
                     if u32::from(b.bit) + u32::from(b.width) > 8 * fd.len as u32 || b.width == 0 {
-                        err(format!("bit run `{}` ({}+{}) does not fit in {} byte(s)", b.name, b.bit, b.width, fd.len));
+                        err(format!(
+                            "bit run `{}` ({}+{}) does not fit in {} byte(s)",
+                            b.name, b.bit, b.width, fd.len
+                        ));
                     }
                     if let Some(v) = &b.r#enum {
                         if v.keys().any(|k| b.width < 64 && k >> b.width != 0) {
-                            err(format!("bit run `{}` has values wider than {} bits", b.name, b.width));
+                            err(format!(
+                                "bit run `{}` has values wider than {} bits",
+                                b.name, b.width
+                            ));
                         }
                     }
                 }
@@ -181,12 +235,17 @@ fn check_answer(spec: &Spec, f: &FrameSpec, errs: &mut Vec<GenError>) {
         return;
     };
     if req.reply != Some(f.code) {
-        err(format!("request 0x{:02X} does not name 0x{:02X} as its reply", a.request, f.code));
+        err(format!(
+            "request 0x{:02X} does not name 0x{:02X} as its reply",
+            a.request, f.code
+        ));
     }
     let has = |fr: &FrameSpec, n: &str| fr.fields.iter().any(|x| x.name == n);
     for (rf, qf) in &a.copy {
         if !has(f, rf) || !has(req, qf) {
-            err(format!("copy {rf}: {qf} names a field missing from the reply or the request"));
+            err(format!(
+                "copy {rf}: {qf} names a field missing from the reply or the request"
+            ));
         }
     }
     for (k, v) in a.set.iter().chain(&a.refuse) {
@@ -197,10 +256,19 @@ fn check_answer(spec: &Spec, f: &FrameSpec, errs: &mut Vec<GenError>) {
             err(format!("set {k}: `{v}` is not a JSON value"));
         }
     }
-    let items: Vec<&FieldSpec> = f.fields.iter().filter(|x| x.ty == "group").flat_map(|g| &g.item).collect();
+    let items: Vec<&FieldSpec> = f
+        .fields
+        .iter()
+        .filter(|x| x.ty == "group")
+        .flat_map(|g| &g.item)
+        .collect();
     for (k, v) in &a.item_set {
-        if !items.iter().any(|x| &x.name == k) || serde_json::from_str::<serde_json::Value>(v).is_err() {
-            err(format!("item_set {k}: `{v}` is not a JSON value for an item field"));
+        if !items.iter().any(|x| &x.name == k)
+            || serde_json::from_str::<serde_json::Value>(v).is_err()
+        {
+            err(format!(
+                "item_set {k}: `{v}` is not a JSON value for an item field"
+            ));
         }
     }
 }
@@ -209,12 +277,24 @@ fn check_alt(f: &FrameSpec, errs: &mut Vec<GenError>) {
     let alt_fields = f.fields.iter().any(|x| x.alt_len.is_some());
     match &f.alt_layout {
         Some(a) => {
-            let alt: usize = f.fields.iter().map(|x| x.alt_len.unwrap_or(x.len) * x.repeat.unwrap_or(1)).sum();
+            let alt: usize = f
+                .fields
+                .iter()
+                .map(|x| x.alt_len.unwrap_or(x.len) * x.repeat.unwrap_or(1))
+                .sum();
             if alt != a.body_len {
-                errs.push(GenError::new(&f.file, "alt_layout", format!("alt field lengths add up to {alt}, not {}", a.body_len)));
+                errs.push(GenError::new(
+                    &f.file,
+                    "alt_layout",
+                    format!("alt field lengths add up to {alt}, not {}", a.body_len),
+                ));
             }
         }
-        None if alt_fields => errs.push(GenError::new(&f.file, "alt_layout", "fields have alt_len but the frame has no alt_layout".into())),
+        None if alt_fields => errs.push(GenError::new(
+            &f.file,
+            "alt_layout",
+            "fields have alt_len but the frame has no alt_layout".into(),
+        )),
         None => {}
     }
 }
@@ -238,7 +318,10 @@ fn check_samples(f: &FrameSpec, errs: &mut Vec<GenError>) {
     for (i, s) in f.samples.iter().enumerate() {
         let field = format!("samples[{i}]");
         let mut err = |m: String| errs.push(GenError::new(&f.file, &field, m));
-        let printed_ok = s.printed.chars().all(|c| c.is_ascii_hexdigit() || c.is_whitespace());
+        let printed_ok = s
+            .printed
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c.is_whitespace());
         if !printed_ok {
             err("printed: only hex digits and spaces, annotations removed".to_string());
         }
@@ -262,15 +345,22 @@ fn check_samples(f: &FrameSpec, errs: &mut Vec<GenError>) {
 
 /// Checks a sample frame's header and body length against the table.
 fn check_frame_bytes(f: &FrameSpec, b: &[u8]) -> Result<(), String> {
-    let [start, len, _, _, _, code, ..] = b else { return Err("shorter than a header".into()) };
+    let [start, len, _, _, _, code, ..] = b else {
+        return Err("shorter than a header".into());
+    };
     if *start != 0x68 {
         return Err(format!("starts with {start:02X}, not 68"));
     }
     if usize::from(*len) + 4 != b.len() {
-        return Err(format!("length byte {len:#04X} but {} bytes follow it (repair with `hex:`)", b.len() - 2));
+        return Err(format!(
+            "length byte {len:#04X} but {} bytes follow it (repair with `hex:`)",
+            b.len() - 2
+        ));
     }
     if *code != f.code {
-        return Err(format!("type byte {code:02X} is not the frame's code (repair with `hex:`)"));
+        return Err(format!(
+            "type byte {code:02X} is not the frame's code (repair with `hex:`)"
+        ));
     }
     let body = b.len() - 8;
     let fixed = f.fixed_len();
@@ -281,11 +371,17 @@ fn check_frame_bytes(f: &FrameSpec, b: &[u8]) -> Result<(), String> {
             let short: usize = g.item.iter().map(|x| x.alt_len.unwrap_or(x.len)).sum();
             body >= fixed && (whole(item) || (g.short_items && whole(short)))
         }
-        None => body == fixed || f.alt_layout.as_ref().is_some_and(|a| a.body_len == body) || (f.allows_trailing() && body > fixed),
+        None => {
+            body == fixed
+                || f.alt_layout.as_ref().is_some_and(|a| a.body_len == body)
+                || (f.allows_trailing() && body > fixed)
+        }
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("body is {body} bytes; the fields add up to {fixed}"))
+        Err(format!(
+            "body is {body} bytes; the fields add up to {fixed}"
+        ))
     }
 }

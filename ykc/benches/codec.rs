@@ -9,13 +9,18 @@ use ykc::{crc16, encode_frame, CrcOrder, Message, MessageView, RawFrame};
 /// Every corpus frame (whole frames), read from `tests/corpus`.
 fn corpus() -> Vec<(u8, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let list: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(f).unwrap_or_default()).unwrap_or_default();
+        let list: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(f).unwrap_or_default())
+                .unwrap_or_default();
         for v in list {
-            let bytes = ykc::value::parse_hex(v["hex"].as_str().unwrap_or_default()).unwrap_or_default();
+            let bytes =
+                ykc::value::parse_hex(v["hex"].as_str().unwrap_or_default()).unwrap_or_default();
             out.push((v["code"].as_u64().unwrap_or_default() as u8, bytes));
         }
     }
@@ -34,7 +39,9 @@ fn view_crc(frame: &[u8]) -> usize {
 
 fn owned(frame: &[u8]) -> Option<Message> {
     let (raw, _) = RawFrame::parse(frame).ok()?;
-    Message::decode(raw.header.code, raw.body).ok().map(|(m, _)| m)
+    Message::decode(raw.header.code, raw.body)
+        .ok()
+        .map(|(m, _)| m)
 }
 
 fn to_json(frame: &[u8], out: &mut Vec<u8>) {
@@ -59,11 +66,32 @@ fn mixed(c: &mut Criterion) {
     let mut g = c.benchmark_group("mixed");
     g.throughput(Throughput::Bytes(total as u64));
     g.bench_function("baseline_crc16_per_frame", |b| {
-        b.iter(|| frames.iter().map(|(_, f)| crc16(black_box(&f[2..f.len() - 2])) as usize).sum::<usize>())
+        b.iter(|| {
+            frames
+                .iter()
+                .map(|(_, f)| crc16(black_box(&f[2..f.len() - 2])) as usize)
+                .sum::<usize>()
+        })
     });
-    g.bench_function("baseline_crc16_one_call", |b| b.iter(|| crc16(black_box(&joined))));
-    g.bench_function("view_crc", |b| b.iter(|| frames.iter().map(|(_, f)| view_crc(black_box(f))).sum::<usize>()));
-    g.bench_function("owned_decode", |b| b.iter(|| frames.iter().filter_map(|(_, f)| owned(black_box(f))).count()));
+    g.bench_function("baseline_crc16_one_call", |b| {
+        b.iter(|| crc16(black_box(&joined)))
+    });
+    g.bench_function("view_crc", |b| {
+        b.iter(|| {
+            frames
+                .iter()
+                .map(|(_, f)| view_crc(black_box(f)))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("owned_decode", |b| {
+        b.iter(|| {
+            frames
+                .iter()
+                .filter_map(|(_, f)| owned(black_box(f)))
+                .count()
+        })
+    });
     let mut buf = BytesMut::with_capacity(512);
     let mut body = BytesMut::with_capacity(512);
     g.bench_function("encode", |b| {
@@ -98,7 +126,8 @@ fn mixed(c: &mut Criterion) {
         b.iter(|| {
             json.clear();
             for (_, f) in &frames {
-                let (env, _) = ykc::envelope::Envelope::parse(black_box(f), ykc::envelope::Lang::Zh);
+                let (env, _) =
+                    ykc::envelope::Envelope::parse(black_box(f), ykc::envelope::Lang::Zh);
                 env.write_json(&mut json);
                 json.push(b'\n');
             }
@@ -111,14 +140,22 @@ fn mixed(c: &mut Criterion) {
 fn per_type(c: &mut Criterion) {
     let frames = corpus();
     let mut g = c.benchmark_group("per_type");
-    g.warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_millis(600)).sample_size(20);
+    g.warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(600))
+        .sample_size(20);
     let mut json = Vec::with_capacity(4096);
     for (code, f) in &frames {
         g.throughput(Throughput::Elements(1));
-        g.bench_with_input(BenchmarkId::new("view_crc", format!("{code:02x}")), f, |b, f| b.iter(|| view_crc(black_box(f))));
-        g.bench_with_input(BenchmarkId::new("decode_json", format!("{code:02x}")), f, |b, f| {
-            b.iter(|| to_json(black_box(f), &mut json))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("view_crc", format!("{code:02x}")),
+            f,
+            |b, f| b.iter(|| view_crc(black_box(f))),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("decode_json", format!("{code:02x}")),
+            f,
+            |b, f| b.iter(|| to_json(black_box(f), &mut json)),
+        );
     }
     g.finish();
 }

@@ -54,9 +54,7 @@ fn framing(c: &mut Criterion) {
     let mut g = c.benchmark_group("framing");
     g.throughput(Throughput::Bytes(bytes));
 
-    g.bench_function("crc16/whole_buffer", |b| {
-        b.iter(|| crc16(black_box(&buf)))
-    });
+    g.bench_function("crc16/whole_buffer", |b| b.iter(|| crc16(black_box(&buf))));
 
     g.bench_function("crc16/per_frame", |b| {
         b.iter(|| {

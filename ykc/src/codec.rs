@@ -245,12 +245,11 @@ impl FrameCodec {
         if buf.len() < total {
             return self.incomplete(buf, eof, Some((declared, total)));
         }
-        let checked = RawFrame::parse_lenient(buf.get(..total).unwrap_or_default()).map(
-            |(raw, used)| {
+        let checked =
+            RawFrame::parse_lenient(buf.get(..total).unwrap_or_default()).map(|(raw, used)| {
                 let header = raw.header;
                 (raw.crc_order, header, raw.crc, used)
-            },
-        );
+            });
         match checked {
             Ok((Some(crc_order), header, crc, used)) => {
                 let raw = RawHeader {
@@ -420,7 +419,10 @@ mod tests {
         assert_eq!(c.decode(&mut buf).unwrap(), None);
         assert_eq!(buf.len(), f.len() - 1, "nothing consumed while waiting");
         buf.extend_from_slice(&f[f.len() - 1..]);
-        assert!(matches!(c.decode(&mut buf).unwrap(), Some(StreamItem::Frame(_))));
+        assert!(matches!(
+            c.decode(&mut buf).unwrap(),
+            Some(StreamItem::Frame(_))
+        ));
         assert!(buf.is_empty());
     }
 
@@ -479,8 +481,14 @@ mod tests {
         let mut c = FrameCodec::new();
         let mut buf = BytesMut::from(&data[..]);
         let first = c.decode(&mut buf).unwrap();
-        assert_eq!(first, Some(dropped(7, DropReason::BadLength { declared: b'e' })));
-        assert!(matches!(c.decode(&mut buf).unwrap(), Some(StreamItem::Frame(_))));
+        assert_eq!(
+            first,
+            Some(dropped(7, DropReason::BadLength { declared: b'e' }))
+        );
+        assert!(matches!(
+            c.decode(&mut buf).unwrap(),
+            Some(StreamItem::Frame(_))
+        ));
         assert_eq!(c.decode(&mut buf).unwrap(), None);
     }
 
@@ -521,15 +529,20 @@ mod tests {
     fn peer_order_and_encoder_choice() {
         let mut c = FrameCodec::new();
         let mut out = BytesMut::new();
-        c.encode(OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out).unwrap();
+        c.encode(OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out)
+            .unwrap();
         let (raw, _) = RawFrame::parse(&out).unwrap();
         assert_eq!(raw.crc_order, Some(CrcOrder::LowFirst), "default");
 
         let mut c = FrameCodec::new().with_default_order(CrcOrder::HighFirst);
         assert_eq!(c.default_order(), CrcOrder::HighFirst);
         let mut out = BytesMut::new();
-        c.encode(OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out).unwrap();
-        assert_eq!(RawFrame::parse(&out).unwrap().0.crc_order, Some(CrcOrder::HighFirst));
+        c.encode(OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out)
+            .unwrap();
+        assert_eq!(
+            RawFrame::parse(&out).unwrap().0.crc_order,
+            Some(CrcOrder::HighFirst)
+        );
 
         // Peer speaks high-first, then low-first: the first one sticks.
         let mut data = frame([1, 0], 0x03, &[0; 9], CrcOrder::HighFirst);
@@ -541,15 +554,22 @@ mod tests {
         assert_eq!(c.crc_orders_seen(), (1, 1));
 
         let mut out = BytesMut::new();
-        c.encode(OutFrame::new([0, 0], 0x04, vec![]), &mut out).unwrap();
-        assert_eq!(RawFrame::parse(&out).unwrap().0.crc_order, Some(CrcOrder::HighFirst));
+        c.encode(OutFrame::new([0, 0], 0x04, vec![]), &mut out)
+            .unwrap();
+        assert_eq!(
+            RawFrame::parse(&out).unwrap().0.crc_order,
+            Some(CrcOrder::HighFirst)
+        );
 
         // An explicit order wins over the peer's.
         let mut explicit = OutFrame::new([0, 0], 0x04, vec![]);
         explicit.crc_order = Some(CrcOrder::LowFirst);
         out.clear();
         c.encode(explicit, &mut out).unwrap();
-        assert_eq!(RawFrame::parse(&out).unwrap().0.crc_order, Some(CrcOrder::LowFirst));
+        assert_eq!(
+            RawFrame::parse(&out).unwrap().0.crc_order,
+            Some(CrcOrder::LowFirst)
+        );
     }
 
     #[test]
@@ -571,7 +591,13 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         let inner = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
-        assert_eq!(inner, Some(&Error::TooLong { code: 0x0A, len: 252 }));
+        assert_eq!(
+            inner,
+            Some(&Error::TooLong {
+                code: 0x0A,
+                len: 252
+            })
+        );
         assert!(out.is_empty());
     }
 

@@ -125,7 +125,10 @@ mod tests {
         let computed = crc16(&frame[2..n - 2]);
         let received = [frame[n - 2], frame[n - 1]];
         assert_eq!(CrcOrder::LowFirst.bytes(computed), received);
-        assert_eq!(CrcOrder::detect(received, computed), Some(CrcOrder::LowFirst));
+        assert_eq!(
+            CrcOrder::detect(received, computed),
+            Some(CrcOrder::LowFirst)
+        );
     }
 
     #[test]
@@ -151,11 +154,20 @@ mod tests {
 
     #[test]
     fn detect_both_orders_and_neither() {
-        assert_eq!(CrcOrder::detect([0xDA, 0x4C], 0x4CDA), Some(CrcOrder::LowFirst));
-        assert_eq!(CrcOrder::detect([0x4C, 0xDA], 0x4CDA), Some(CrcOrder::HighFirst));
+        assert_eq!(
+            CrcOrder::detect([0xDA, 0x4C], 0x4CDA),
+            Some(CrcOrder::LowFirst)
+        );
+        assert_eq!(
+            CrcOrder::detect([0x4C, 0xDA], 0x4CDA),
+            Some(CrcOrder::HighFirst)
+        );
         assert_eq!(CrcOrder::detect([0x4C, 0x4C], 0x4CDA), None);
         // Palindromic CRC: both orders match, low first wins.
-        assert_eq!(CrcOrder::detect([0x45, 0x45], 0x4545), Some(CrcOrder::LowFirst));
+        assert_eq!(
+            CrcOrder::detect([0x45, 0x45], 0x4545),
+            Some(CrcOrder::LowFirst)
+        );
     }
 
     #[test]
@@ -172,7 +184,10 @@ mod tests {
             assert_eq!(s.parse::<CrcOrder>(), Ok(CrcOrder::HighFirst), "{s}");
         }
         for s in ["", "little", "lo", "big_endian"] {
-            assert!(matches!(s.parse::<CrcOrder>(), Err(Error::Json { .. })), "{s}");
+            assert!(
+                matches!(s.parse::<CrcOrder>(), Err(Error::Json { .. })),
+                "{s}"
+            );
         }
     }
 

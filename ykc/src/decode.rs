@@ -38,7 +38,11 @@ pub fn decode_frame_lenient(input: &[u8]) -> Result<(Decoded<'_>, usize), Error>
     let mut d = decode_raw(raw)?;
     if d.raw.crc_order.is_none() {
         let offset = d.raw.frame_len().saturating_sub(2);
-        d.warnings.push(Warning { field: "", offset, kind: WarningKind::BadCrc });
+        d.warnings.push(Warning {
+            field: "",
+            offset,
+            kind: WarningKind::BadCrc,
+        });
     }
     Ok((d, used))
 }
@@ -49,9 +53,17 @@ pub fn decode_raw(raw: RawFrame<'_>) -> Result<Decoded<'_>, Error> {
     match raw.header.encrypt {
         0x00 => {
             let (msg, warnings) = Message::decode(code, raw.body)?;
-            Ok(Decoded { raw, body: Body::Plain(msg), warnings })
+            Ok(Decoded {
+                raw,
+                body: Body::Plain(msg),
+                warnings,
+            })
         }
-        0x01 => Ok(Decoded { body: Body::Encrypted(raw.body.to_vec()), raw, warnings: Vec::new() }),
+        0x01 => Ok(Decoded {
+            body: Body::Encrypted(raw.body.to_vec()),
+            raw,
+            warnings: Vec::new(),
+        }),
         flag => Err(Error::BadEncryptFlag { flag, code }),
     }
 }

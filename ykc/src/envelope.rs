@@ -40,7 +40,11 @@ pub struct Envelope<'a> {
 
 /// Offset of the next 0x68 after the first byte, or the whole input.
 fn next_start(input: &[u8]) -> usize {
-    input.iter().skip(1).position(|b| *b == crate::header::START).map_or(input.len(), |p| p + 1)
+    input
+        .iter()
+        .skip(1)
+        .position(|b| *b == crate::header::START)
+        .map_or(input.len(), |p| p + 1)
 }
 
 impl<'a> Envelope<'a> {
@@ -52,13 +56,34 @@ impl<'a> Envelope<'a> {
             Err(e) => {
                 let used = next_start(input);
                 let input = input.get(..used).unwrap_or(input);
-                return (Envelope { input, raw: None, body: None, error: Some(e), warnings: Vec::new(), lang }, used);
+                return (
+                    Envelope {
+                        input,
+                        raw: None,
+                        body: None,
+                        error: Some(e),
+                        warnings: Vec::new(),
+                        lang,
+                    },
+                    used,
+                );
             }
         };
         let input = input.get(..used).unwrap_or(input);
-        let mut env = Envelope { input, raw: Some(raw), body: None, error: None, warnings: Vec::new(), lang };
+        let mut env = Envelope {
+            input,
+            raw: Some(raw),
+            body: None,
+            error: None,
+            warnings: Vec::new(),
+            lang,
+        };
         if raw.crc_order.is_none() {
-            env.warnings.push(Warning { field: "", offset: used.saturating_sub(2), kind: WarningKind::BadCrc });
+            env.warnings.push(Warning {
+                field: "",
+                offset: used.saturating_sub(2),
+                kind: WarningKind::BadCrc,
+            });
         }
         match decode_raw(raw) {
             Ok(d) => {
@@ -72,7 +97,14 @@ impl<'a> Envelope<'a> {
 
     /// An envelope for input that never became bytes (bad hex and the like).
     pub fn failed(error: Error, lang: Lang) -> Envelope<'static> {
-        Envelope { input: &[], raw: None, body: None, error: Some(error), warnings: Vec::new(), lang }
+        Envelope {
+            input: &[],
+            raw: None,
+            body: None,
+            error: Some(error),
+            warnings: Vec::new(),
+            lang,
+        }
     }
 
     /// True when the frame is structurally valid (`code` 200).
@@ -98,7 +130,10 @@ impl<'a> Envelope<'a> {
     }
 
     fn code(&self) -> Option<u8> {
-        self.raw.as_ref().map(|r| r.header.code).or_else(|| self.header_byte(5))
+        self.raw
+            .as_ref()
+            .map(|r| r.header.code)
+            .or_else(|| self.header_byte(5))
     }
 
     fn msg(&self) -> std::borrow::Cow<'static, str> {
@@ -111,7 +146,11 @@ impl<'a> Envelope<'a> {
     }
 
     fn warning_texts(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.warnings.iter().map(|w| describe_warning(w, self.raw.as_ref(), self.lang)).collect();
+        let mut out: Vec<String> = self
+            .warnings
+            .iter()
+            .map(|w| describe_warning(w, self.raw.as_ref(), self.lang))
+            .collect();
         if matches!(self.body, Some(Body::Encrypted(_))) {
             out.push(match self.lang {
                 Lang::Zh => "消息体已加密（3DES），未解析".to_string(),
@@ -189,7 +228,11 @@ impl Envelope<'_> {
     /// Appends the envelope as one line of compact JSON (no newline). This is the one
     /// implementation of the envelope's layout; `Serialize` delegates to it.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(if self.is_valid() { b"{\"code\":200" } else { b"{\"code\":500" });
+        out.extend_from_slice(if self.is_valid() {
+            b"{\"code\":200"
+        } else {
+            b"{\"code\":500"
+        });
         push_key(out, "msg");
         match self.msg() {
             std::borrow::Cow::Borrowed(m) => push_spec_str(out, Some(m)),
@@ -224,7 +267,16 @@ impl Envelope<'_> {
             push_key(out, "frame_type_name_en");
             push_spec_str(out, meta.map(|x| x.name));
             push_key(out, "direction");
-            push_spec_str(out, meta.map(|x| if x.direction == crate::Direction::Up { "up" } else { "down" }));
+            push_spec_str(
+                out,
+                meta.map(|x| {
+                    if x.direction == crate::Direction::Up {
+                        "up"
+                    } else {
+                        "down"
+                    }
+                }),
+            );
             push_key(out, "spec_section");
             push_spec_str(out, meta.map(|x| x.section));
         }
@@ -239,7 +291,11 @@ impl Envelope<'_> {
             push_key(out, "crc16_calculated");
             push_hex(out, "0x", &order.bytes(raw.computed));
             push_key(out, "crc16_valid");
-            out.extend_from_slice(if raw.crc_order.is_some() { b"true" } else { b"false" });
+            out.extend_from_slice(if raw.crc_order.is_some() {
+                b"true"
+            } else {
+                b"false"
+            });
             push_key(out, "crc16_byte_order");
             push_spec_str(out, raw.crc_order.map(CrcOrder::as_str));
         }
@@ -271,7 +327,9 @@ impl Serialize for Envelope<'_> {
         let mut buf = Vec::with_capacity(1024);
         self.write_json(&mut buf);
         let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
-        serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?.serialize(s)
+        serde_json::value::RawValue::from_string(text)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
     }
 }
 
@@ -293,20 +351,44 @@ pub fn describe(e: &Error, lang: Lang) -> String {
     match e {
         Error::Empty => "报文为空".into(),
         Error::TooShort { len } => format!("报文长度过短: {len}字节，最少需要8字节"),
-        Error::BadStart { found, offset } => format!("起始标志错误: 第{offset}字节为0x{found:02X}，应为0x68"),
-        Error::BadLength { declared, needed, available } => {
+        Error::BadStart { found, offset } => {
+            format!("起始标志错误: 第{offset}字节为0x{found:02X}，应为0x68")
+        }
+        Error::BadLength {
+            declared,
+            needed,
+            available,
+        } => {
             format!("数据长度不符: 长度字节为{declared}，整帧需要{needed}字节，实际{available}字节")
         }
         Error::BadCrc { received, computed } => {
-            format!("CRC校验失败: 收到{}，计算值0x{computed:04X}", CrcHex(*received))
+            format!(
+                "CRC校验失败: 收到{}，计算值0x{computed:04X}",
+                CrcHex(*received)
+            )
         }
-        Error::BadEncryptFlag { flag, code } => format!("加密标志错误: 0x{flag:02X}（帧类型0x{code:02X}），应为0x00或0x01"),
+        Error::BadEncryptFlag { flag, code } => {
+            format!("加密标志错误: 0x{flag:02X}（帧类型0x{code:02X}），应为0x00或0x01")
+        }
         Error::Encrypted { code } => format!("帧0x{code:02X}消息体已加密（3DES），无法解析"),
         Error::UnknownType { code } => format!("未知帧类型0x{code:02X}"),
-        Error::BodyLength { code, frame, section, expected, got } => {
+        Error::BodyLength {
+            code,
+            frame,
+            section,
+            expected,
+            got,
+        } => {
             format!("消息体长度不符: 帧0x{code:02X} {frame}（§{section}）消息体{got}字节，协议表为{expected}字节")
         }
-        Error::Field { code, frame, section, field, offset, reason } => {
+        Error::Field {
+            code,
+            frame,
+            section,
+            field,
+            offset,
+            reason,
+        } => {
             format!("帧0x{code:02X} {frame}（§{section}）字段{field}（第{offset}字节）: {reason}")
         }
         Error::Json { field, reason } => format!("字段{field}: {reason}"),
@@ -320,7 +402,10 @@ pub fn describe(e: &Error, lang: Lang) -> String {
 pub fn describe_warning(w: &Warning, raw: Option<&RawFrame<'_>>, lang: Lang) -> String {
     if w.kind == WarningKind::BadCrc {
         if let Some(r) = raw {
-            let (lo, hi) = (CrcOrder::LowFirst.bytes(r.computed), CrcOrder::HighFirst.bytes(r.computed));
+            let (lo, hi) = (
+                CrcOrder::LowFirst.bytes(r.computed),
+                CrcOrder::HighFirst.bytes(r.computed),
+            );
             return match lang {
                 Lang::Zh => format!("CRC校验失败: 收到{}，计算值{}（低字节在前）或{}（高字节在前）", CrcHex(r.crc), CrcHex(lo), CrcHex(hi)),
                 Lang::En => format!("CRC mismatch: received {}, expected {} (low byte first) or {} (high byte first)", CrcHex(r.crc), CrcHex(lo), CrcHex(hi)),

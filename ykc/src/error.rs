@@ -167,11 +167,20 @@ pub enum WarningKind {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match &self.kind {
-            WarningKind::NonDecimalBcd => "BCD value has non-decimal digits (kept as hex)".to_string(),
+            WarningKind::NonDecimalBcd => {
+                "BCD value has non-decimal digits (kept as hex)".to_string()
+            }
             WarningKind::InvalidTime => "CP56Time2a is not a valid date (raw kept)".to_string(),
-            WarningKind::TrailingBytes { count } => format!("{count} bytes beyond the table (kept raw)"),
-            WarningKind::AltLayout { layout } => format!("decoded with alternative layout `{layout}`"),
-            WarningKind::ShortItems => "items lack a byte the table lists (tolerant short-item reading, ERRATA §4)".to_string(),
+            WarningKind::TrailingBytes { count } => {
+                format!("{count} bytes beyond the table (kept raw)")
+            }
+            WarningKind::AltLayout { layout } => {
+                format!("decoded with alternative layout `{layout}`")
+            }
+            WarningKind::ShortItems => {
+                "items lack a byte the table lists (tolerant short-item reading, ERRATA §4)"
+                    .to_string()
+            }
             WarningKind::BadCrc => "CRC matches neither byte order".to_string(),
         };
         if self.field.is_empty() {

@@ -4,5 +4,4 @@
 //! [`Message`] enum holds any of them (or an unknown code's raw body).
 #![allow(clippy::large_enum_variant)]
 
-
 include!(concat!(env!("OUT_DIR"), "/frames.rs"));

@@ -61,7 +61,14 @@ impl Header {
     /// The six header bytes as on the wire, start flag included.
     #[inline]
     pub fn to_bytes(&self) -> [u8; 6] {
-        [START, self.len, self.seq[0], self.seq[1], self.encrypt, self.code]
+        [
+            START,
+            self.len,
+            self.seq[0],
+            self.seq[1],
+            self.encrypt,
+            self.code,
+        ]
     }
 }
 
@@ -306,12 +313,26 @@ mod tests {
     #[test]
     fn encode_reproduces_golden_vectors() {
         let mut out = BytesMut::new();
-        encode_frame([0, 0], 0, 0x02, &LOGIN_RESPONSE[6..14], CrcOrder::LowFirst, &mut out)
-            .unwrap();
+        encode_frame(
+            [0, 0],
+            0,
+            0x02,
+            &LOGIN_RESPONSE[6..14],
+            CrcOrder::LowFirst,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(&out[..], &LOGIN_RESPONSE);
         out.clear();
-        encode_frame([0xCE, 0x04], 0, 0x06, &VERIFY_RESPONSE[6..16], CrcOrder::LowFirst, &mut out)
-            .unwrap();
+        encode_frame(
+            [0xCE, 0x04],
+            0,
+            0x06,
+            &VERIFY_RESPONSE[6..16],
+            CrcOrder::LowFirst,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(&out[..], &VERIFY_RESPONSE);
     }
 
@@ -376,7 +397,11 @@ mod tests {
         f[1] = 0xFF;
         assert!(matches!(
             RawFrame::parse(&f),
-            Err(Error::BadLength { declared: 0xFF, needed: 259, available: 16 })
+            Err(Error::BadLength {
+                declared: 0xFF,
+                needed: 259,
+                available: 16
+            })
         ));
     }
 
@@ -467,7 +492,15 @@ mod tests {
     #[test]
     fn encode_limits() {
         let mut out = BytesMut::new();
-        encode_frame([0, 0], 0, 0x3B, &[0; MAX_BODY], CrcOrder::LowFirst, &mut out).unwrap();
+        encode_frame(
+            [0, 0],
+            0,
+            0x3B,
+            &[0; MAX_BODY],
+            CrcOrder::LowFirst,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out.len(), MAX_FRAME);
         assert_eq!(out[1], 0xFF);
         let (raw, used) = RawFrame::parse(&out).unwrap();
@@ -476,7 +509,10 @@ mod tests {
         let mut out = BytesMut::new();
         assert_eq!(
             encode_frame([0, 0], 0, 0x44, &[0; 252], CrcOrder::LowFirst, &mut out),
-            Err(Error::TooLong { code: 0x44, len: 252 })
+            Err(Error::TooLong {
+                code: 0x44,
+                len: 252
+            })
         );
         assert!(out.is_empty(), "nothing written on error");
     }

@@ -18,7 +18,15 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 extern crate self as ykc;
 
@@ -31,24 +39,26 @@ pub mod error;
 pub mod frames;
 #[cfg(feature = "gateway")]
 pub mod gateway;
-#[cfg(feature = "gateway")]
-pub mod sim;
 #[cfg(test)]
 mod golden;
 pub mod header;
 pub mod meta;
 pub mod record;
+#[cfg(feature = "gateway")]
+pub mod sim;
 pub mod value;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+pub use crate::codec::DEFAULT_MAX_BUFFER;
 pub use crate::codec::{DropReason, FrameCodec, OutFrame, StreamItem};
 pub use crate::crc::{crc16, CrcOrder};
 pub use crate::decode::{decode_frame, decode_frame_lenient, Body, Decoded};
-pub use crate::header::{encode_frame, Header, OwnedFrame, RawFrame, MAX_BODY, MAX_FRAME, MIN_FRAME, MIN_LEN, START};
-pub use crate::codec::DEFAULT_MAX_BUFFER;
+pub use crate::header::{
+    encode_frame, Header, OwnedFrame, RawFrame, MAX_BODY, MAX_FRAME, MIN_FRAME, MIN_LEN, START,
+};
 pub use error::{Error, Warning, WarningKind};
 pub use frames::{Message, MessageView};
 pub use meta::{Direction, FieldMeta, FrameMeta};

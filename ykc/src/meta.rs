@@ -82,7 +82,11 @@ pub struct BitMeta {
 impl BitMeta {
     /// Extracts this run from the field's raw value.
     pub fn extract(&self, raw: u64) -> u64 {
-        let mask = if self.width >= 64 { u64::MAX } else { (1u64 << self.width) - 1 };
+        let mask = if self.width >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.width) - 1
+        };
         raw.checked_shr(u32::from(self.bit)).unwrap_or(0) & mask
     }
 }

@@ -63,7 +63,10 @@ pub struct DecodeCx {
 impl DecodeCx {
     /// A fresh context for `frame`.
     pub fn new(frame: &'static FrameMeta) -> Self {
-        DecodeCx { frame, warnings: Vec::new() }
+        DecodeCx {
+            frame,
+            warnings: Vec::new(),
+        }
     }
 }
 

@@ -30,7 +30,8 @@ use tokio::time::{timeout_at, Instant};
 use tokio_util::sync::CancellationToken;
 
 pub use self::args::{
-    parse_duration, parse_pile_code, parse_target, CrcOrderArg, SimArgs, MAX_DURATION, MAX_GUNS, MAX_PILES,
+    parse_duration, parse_pile_code, parse_target, CrcOrderArg, SimArgs, MAX_DURATION, MAX_GUNS,
+    MAX_PILES,
 };
 pub use self::stats::Histogram;
 
@@ -96,7 +97,11 @@ impl Summary {
             logins_ok: s.logins_ok.load(Relaxed),
             frames_sent: sent,
             frames_received: received,
-            frames_per_sec: if secs > 0.0 { (sent + received) as f64 / secs } else { 0.0 },
+            frames_per_sec: if secs > 0.0 {
+                (sent + received) as f64 / secs
+            } else {
+                0.0
+            },
             replies: s.latency_us.count(),
             reply_latency_p50_ms: ms(s.latency_us.quantile(0.50)),
             reply_latency_p99_ms: ms(s.latency_us.quantile(0.99)),
@@ -132,12 +137,19 @@ impl fmt::Display for Summary {
         writeln!(
             f,
             "  replies      {}, latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-            self.replies, self.reply_latency_p50_ms, self.reply_latency_p99_ms, self.reply_latency_max_ms
+            self.replies,
+            self.reply_latency_p50_ms,
+            self.reply_latency_p99_ms,
+            self.reply_latency_max_ms
         )?;
         if self.errors.is_empty() {
             write!(f, "  errors       none")
         } else {
-            let list: Vec<String> = self.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let list: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             write!(f, "  errors       {}", list.join(", "))
         }
     }
@@ -168,7 +180,13 @@ where
     let hard_stop = deadline + 3 * GRACE + Duration::from_secs(1);
     let stats = Arc::new(Stats::default());
     let stop = CancellationToken::new();
-    let plan = Arc::new(Plan { crc: args.crc_order.into(), args, start, deadline, stop: stop.clone() });
+    let plan = Arc::new(Plan {
+        crc: args.crc_order.into(),
+        args,
+        start,
+        deadline,
+        stop: stop.clone(),
+    });
     let stopper = {
         let stop = stop.clone();
         tokio::spawn(async move {
@@ -217,7 +235,13 @@ where
 }
 
 /// One progress line on stderr every `every` until the deadline.
-async fn progress_lines(stats: Arc<Stats>, start: Instant, deadline: Instant, every: Duration, piles: u32) {
+async fn progress_lines(
+    stats: Arc<Stats>,
+    start: Instant,
+    deadline: Instant,
+    every: Duration,
+    piles: u32,
+) {
     let mut tick = tokio::time::interval_at(start + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut last_sent, mut last_recv, mut last_at) = (0u64, 0u64, start);
@@ -227,8 +251,14 @@ async fn progress_lines(stats: Arc<Stats>, start: Instant, deadline: Instant, ev
         if now > deadline {
             break;
         }
-        let (sent, recv) = (stats.frames_sent.load(Relaxed), stats.frames_received.load(Relaxed));
-        let dt = now.saturating_duration_since(last_at).as_secs_f64().max(1e-9);
+        let (sent, recv) = (
+            stats.frames_sent.load(Relaxed),
+            stats.frames_received.load(Relaxed),
+        );
+        let dt = now
+            .saturating_duration_since(last_at)
+            .as_secs_f64()
+            .max(1e-9);
         eprintln!(
             "[{:6.1}s] piles {}/{} online ({} connected), sent {:.0}/s, recv {:.0}/s, replies {}, p50 {:.3} ms, p99 {:.3} ms, errors {}",
             now.saturating_duration_since(start).as_secs_f64(),
@@ -263,7 +293,10 @@ mod tests {
     fn summary_renders() {
         let s = Summary::from_stats(2, &Stats::default(), Duration::from_secs(2));
         let text = s.to_string();
-        assert!(text.contains("2 piles") && text.contains("errors       none"), "{text}");
+        assert!(
+            text.contains("2 piles") && text.contains("errors       none"),
+            "{text}"
+        );
         let v: serde_json::Value = serde_json::from_str(&s.render(true)).unwrap();
         assert_eq!(v["piles"], 2);
         assert_eq!(v["reply_latency_p99_ms"], 0.0);

@@ -50,7 +50,10 @@ prop_compose! {
 fn arb_clean_garbage() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(Vec::new()),
-        vec(any::<u8>().prop_map(|b| if b == START { 0x69 } else { b }), 1..24),
+        vec(
+            any::<u8>().prop_map(|b| if b == START { 0x69 } else { b }),
+            1..24
+        ),
     ]
 }
 
@@ -153,7 +156,10 @@ fn assert_accounting(codec: &FrameCodec, run: &Run, input_len: usize) {
 fn interleave(frames: &[Valid], garbage: &[Vec<u8>], trailing: &[u8]) -> (Vec<u8>, HashSet<usize>) {
     let mut stream = Vec::new();
     let mut starts = HashSet::new();
-    for (f, g) in frames.iter().zip(garbage.iter().chain(std::iter::repeat(&Vec::new()))) {
+    for (f, g) in frames
+        .iter()
+        .zip(garbage.iter().chain(std::iter::repeat(&Vec::new())))
+    {
         stream.extend_from_slice(g);
         starts.insert(stream.len());
         stream.extend_from_slice(&f.wire);
@@ -165,9 +171,10 @@ fn interleave(frames: &[Valid], garbage: &[Vec<u8>], trailing: &[u8]) -> (Vec<u8
 /// True if no 0x68 other than the real frame starts begins a frame whose CRC
 /// verifies (an accidental 1-in-32768 match would legitimately be decoded).
 fn no_accidental_frames(stream: &[u8], starts: &HashSet<usize>) -> bool {
-    stream.iter().enumerate().all(|(i, &b)| {
-        b != START || starts.contains(&i) || RawFrame::parse(&stream[i..]).is_err()
-    })
+    stream
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b != START || starts.contains(&i) || RawFrame::parse(&stream[i..]).is_err())
 }
 
 proptest! {
@@ -311,8 +318,18 @@ fn stray_start_with_huge_length_recovered_at_eof() {
 async fn framed_read_over_duplex_with_split_writes() {
     let frames: Vec<Valid> = (0u8..12)
         .map(|i| {
-            let order = if i % 3 == 0 { CrcOrder::HighFirst } else { CrcOrder::LowFirst };
-            make([i, 0], 0, 0x01 + 2 * i, &vec![i; usize::from(i) * 13], order)
+            let order = if i % 3 == 0 {
+                CrcOrder::HighFirst
+            } else {
+                CrcOrder::LowFirst
+            };
+            make(
+                [i, 0],
+                0,
+                0x01 + 2 * i,
+                &vec![i; usize::from(i) * 13],
+                order,
+            )
         })
         .collect();
     let mut stream = b"\r\n+CONNECT\r\n".to_vec();
@@ -373,7 +390,13 @@ async fn framed_replies_in_peer_crc_order() {
         }
     });
 
-    let heartbeat = make([0x2A, 0x00], 0, 0x03, &[0x32, 1, 2, 3, 4, 5, 6, 1, 0], CrcOrder::HighFirst);
+    let heartbeat = make(
+        [0x2A, 0x00],
+        0,
+        0x03,
+        &[0x32, 1, 2, 3, 4, 5, 6, 1, 0],
+        CrcOrder::HighFirst,
+    );
     pile.write_all(&heartbeat.wire).await.unwrap();
     let mut answer = vec![0u8; heartbeat.wire.len()];
     pile.read_exact(&mut answer).await.unwrap();

@@ -41,12 +41,20 @@ pub struct ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.reason, "field": self.field }))).into_response()
+        (
+            self.status,
+            Json(json!({ "error": self.reason, "field": self.field })),
+        )
+            .into_response()
     }
 }
 
 fn error(status: StatusCode, reason: impl Into<String>, field: Option<String>) -> ApiError {
-    ApiError { status, reason: reason.into(), field }
+    ApiError {
+        status,
+        reason: reason.into(),
+        field,
+    }
 }
 
 async fn healthz(State(s): State<Arc<Shared>>) -> Response {
@@ -54,8 +62,16 @@ async fn healthz(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> Response {
-    let fwd: Vec<_> = s.forwarders.iter().map(|f| (f.config().kind, f.stats())).collect();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render(&fwd)).into_response()
+    let fwd: Vec<_> = s
+        .forwarders
+        .iter()
+        .map(|f| (f.config().kind, f.stats()))
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(&fwd),
+    )
+        .into_response()
 }
 
 async fn piles(State(s): State<Arc<Shared>>) -> Response {
@@ -64,7 +80,9 @@ async fn piles(State(s): State<Arc<Shared>>) -> Response {
 
 /// Parses a pile code from the path (14 digits, left-padded).
 fn pile_key(text: &str) -> Result<[u8; 7], ApiError> {
-    Bcd::<7>::from_digits(text).map(|b| b.0).map_err(|r| error(StatusCode::BAD_REQUEST, r, Some("pile".into())))
+    Bcd::<7>::from_digits(text)
+        .map(|b| b.0)
+        .map_err(|r| error(StatusCode::BAD_REQUEST, r, Some("pile".into())))
 }
 
 async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> Response {
@@ -74,41 +92,79 @@ async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> Respons
     };
     match s.registry.get(&key) {
         Some(info) => Json(info).into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("pile {pile} is not online"), None).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            format!("pile {pile} is not online"),
+            None,
+        )
+        .into_response(),
     }
 }
 
 /// A platform→pile frame type given as a code (`0x34`, `34`) or a spec name (`remote_start_request`).
 fn command_meta(frame: &str) -> Result<&'static crate::FrameMeta, ApiError> {
     let t = frame.trim();
-    let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
-    let meta = u8::from_str_radix(hex, 16).ok().and_then(Message::meta_of).or_else(|| crate::frames::FRAMES.iter().copied().find(|m| m.name == t));
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    let meta = u8::from_str_radix(hex, 16)
+        .ok()
+        .and_then(Message::meta_of)
+        .or_else(|| crate::frames::FRAMES.iter().copied().find(|m| m.name == t));
     match meta {
         Some(m) if m.direction == Direction::Down => Ok(m),
-        Some(m) => Err(error(StatusCode::BAD_REQUEST, format!("0x{:02X} {} is sent by piles, not to them", m.code, m.name), Some("frame".into()))),
-        None => Err(error(StatusCode::NOT_FOUND, format!("`{frame}` is not a frame type of the spec"), Some("frame".into()))),
+        Some(m) => Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("0x{:02X} {} is sent by piles, not to them", m.code, m.name),
+            Some("frame".into()),
+        )),
+        None => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("`{frame}` is not a frame type of the spec"),
+            Some("frame".into()),
+        )),
     }
 }
 
 /// Builds the command from the body's fields (the pile code comes from the path when absent).
-fn build(meta: &crate::FrameMeta, key: [u8; 7], mut body: Map<String, Value>) -> Result<(Message, bytes::Bytes), ApiError> {
+fn build(
+    meta: &crate::FrameMeta,
+    key: [u8; 7],
+    mut body: Map<String, Value>,
+) -> Result<(Message, bytes::Bytes), ApiError> {
     if meta.pile_code_range().is_some() {
-        body.entry("pile_code").or_insert_with(|| Value::from(Bcd(key).to_string()));
+        body.entry("pile_code")
+            .or_insert_with(|| Value::from(Bcd(key).to_string()));
     }
     let msg = Message::from_json(meta.code, &Value::Object(body)).map_err(|e| match &e {
-        crate::Error::Json { field, reason } => error(StatusCode::BAD_REQUEST, reason.clone(), Some(field.clone())),
+        crate::Error::Json { field, reason } => {
+            error(StatusCode::BAD_REQUEST, reason.clone(), Some(field.clone()))
+        }
         other => error(StatusCode::BAD_REQUEST, other.to_string(), None),
     })?;
     let mut out = bytes::BytesMut::new();
-    msg.encode(&mut out).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string(), None))?;
+    msg.encode(&mut out)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string(), None))?;
     Ok((msg, out.freeze()))
 }
 
 /// Sends a frame to an online pile; with `wait`, returns the receiver of its reply.
-async fn send(s: &Shared, key: [u8; 7], msg: Message, body: bytes::Bytes, wait: bool, seq: Option<[u8; 2]>) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
+async fn send(
+    s: &Shared,
+    key: [u8; 7],
+    msg: Message,
+    body: bytes::Bytes,
+    wait: bool,
+    seq: Option<[u8; 2]>,
+) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
     let pile = Bcd(key).to_string();
     let Some(tx) = s.registry.sender(&key) else {
-        return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} is not online"), None));
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            format!("pile {pile} is not online"),
+            None,
+        ));
     };
     let (reply_tx, reply_rx) = oneshot::channel();
     let (written_tx, written_rx) = oneshot::channel();
@@ -120,7 +176,11 @@ async fn send(s: &Shared, key: [u8; 7], msg: Message, body: bytes::Bytes, wait: 
         keep_seq: seq.is_some(),
     });
     if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
-        return Err(error(StatusCode::NOT_FOUND, format!("pile {pile} went offline before the frame was written"), None));
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            format!("pile {pile} went offline before the frame was written"),
+            None,
+        ));
     }
     Ok(wait.then_some(reply_rx))
 }
@@ -152,7 +212,14 @@ async fn command(
     let fields = match body.map(|Json(v)| v) {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m,
-        Some(other) => return error(StatusCode::BAD_REQUEST, format!("the body must be a JSON object of fields, got {other}"), None).into_response(),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("the body must be a JSON object of fields, got {other}"),
+                None,
+            )
+            .into_response()
+        }
     };
     let (msg, bytes) = match build(meta, key, fields) {
         Ok(x) => x,
@@ -166,18 +233,42 @@ async fn command(
         Err(r) => return r.into_response(),
     };
     let Some(rx) = rx else {
-        return (StatusCode::ACCEPTED, Json(json!({ "pile_code": pile, "command": command, "reply": null }))).into_response();
+        return (
+            StatusCode::ACCEPTED,
+            Json(json!({ "pile_code": pile, "command": command, "reply": null })),
+        )
+            .into_response();
     };
-    let timeout = q.get("timeout_ms").and_then(|t| t.parse().ok()).map(Duration::from_millis).unwrap_or(s.config.command_timeout());
+    let timeout = q
+        .get("timeout_ms")
+        .and_then(|t| t.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(s.config.command_timeout());
     match tokio::time::timeout(timeout, rx).await {
         Ok(Ok(reply)) => {
             s.metrics.command_done(started.elapsed().as_secs_f64());
-            Json(json!({ "pile_code": pile, "command": command, "reply": envelope(&reply) })).into_response()
+            Json(json!({ "pile_code": pile, "command": command, "reply": envelope(&reply) }))
+                .into_response()
         }
-        Ok(Err(_)) => error(StatusCode::BAD_GATEWAY, format!("pile {pile} disconnected before replying"), None).into_response(),
+        Ok(Err(_)) => error(
+            StatusCode::BAD_GATEWAY,
+            format!("pile {pile} disconnected before replying"),
+            None,
+        )
+        .into_response(),
         Err(_) => {
-            s.metrics.commands_timed_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            error(StatusCode::GATEWAY_TIMEOUT, format!("no reply from pile {pile} within {} ms", timeout.as_millis()), None).into_response()
+            s.metrics
+                .commands_timed_out
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            error(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "no reply from pile {pile} within {} ms",
+                    timeout.as_millis()
+                ),
+                None,
+            )
+            .into_response()
         }
     }
 }
@@ -185,19 +276,25 @@ async fn command(
 /// Translates a Go `ykc-proxy-server` body into spec fields, by the spec's `go:` names: Go integers
 /// are raw wire values (scaled here), Go bools map through `go_bool`; spec names are accepted too.
 /// Returns the fields and the keys it did not know.
-pub fn from_go_body(fields: &[crate::FieldMeta], mut body: Map<String, Value>) -> (Map<String, Value>, Vec<String>) {
+pub fn from_go_body(
+    fields: &[crate::FieldMeta],
+    mut body: Map<String, Value>,
+) -> (Map<String, Value>, Vec<String>) {
     let mut out = Map::new();
     for f in fields {
         if let Some(v) = body.remove(f.name) {
             out.insert(f.name.to_string(), v);
             continue;
         }
-        let Some(v) = (!f.go.is_empty()).then(|| body.remove(f.go)).flatten() else { continue };
+        let Some(v) = (!f.go.is_empty()).then(|| body.remove(f.go)).flatten() else {
+            continue;
+        };
         let v = match (f.go_bool, &v) {
             (Some((yes, no)), Value::Bool(b)) => Value::from(if *b { yes } else { no }),
             (_, Value::Number(n)) if (f.decimals > 0 || f.offset != 0) && f.values.is_empty() => {
                 let raw = n.as_f64().unwrap_or_default();
-                serde_json::Number::from_f64(raw / 10f64.powi(f.decimals as i32) + f.offset as f64).map_or(v.clone(), Value::Number)
+                serde_json::Number::from_f64(raw / 10f64.powi(f.decimals as i32) + f.offset as f64)
+                    .map_or(v.clone(), Value::Number)
             }
             _ => v,
         };
@@ -209,22 +306,46 @@ pub fn from_go_body(fields: &[crate::FieldMeta], mut body: Map<String, Value>) -
 /// The Go proxy's route: `POST /proxy/<type hex>` with `header {encrypted, seq}`, `id` (pile code)
 /// and the frame's fields by their Go or spec names; sends without waiting for the reply.
 /// `header.seq` (an answer to a pile's request) is written as both sequence bytes, little-endian.
-async fn proxy(State(s): State<Arc<Shared>>, Path(code): Path<String>, Json(body): Json<Value>) -> Response {
+async fn proxy(
+    State(s): State<Arc<Shared>>,
+    Path(code): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
     let meta = match command_meta(&code) {
         Ok(m) => m,
         Err(r) => return r.into_response(),
     };
     let Value::Object(mut fields) = body else {
-        return error(StatusCode::BAD_REQUEST, "the body must be a JSON object", None).into_response();
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object",
+            None,
+        )
+        .into_response();
     };
-    let Some(id) = fields.remove("id").and_then(|v| v.as_str().map(str::to_string)) else {
-        return error(StatusCode::BAD_REQUEST, "missing `id` (the pile code)", Some("id".into())).into_response();
+    let Some(id) = fields
+        .remove("id")
+        .and_then(|v| v.as_str().map(str::to_string))
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "missing `id` (the pile code)",
+            Some("id".into()),
+        )
+        .into_response();
     };
     let seq = match fields.remove("header").as_ref().and_then(|h| h.get("seq")) {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_u64().and_then(|n| u16::try_from(n).ok()) {
             Some(n) => Some(n.to_le_bytes()),
-            None => return error(StatusCode::BAD_REQUEST, format!("header.seq {v} is not 0..=65535"), Some("header.seq".into())).into_response(),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("header.seq {v} is not 0..=65535"),
+                    Some("header.seq".into()),
+                )
+                .into_response()
+            }
         },
     };
     let key = match pile_key(&id) {
@@ -238,13 +359,20 @@ async fn proxy(State(s): State<Arc<Shared>>, Path(code): Path<String>, Json(body
     };
     let command = envelope(&msg);
     match send(&s, key, msg, bytes, false, seq).await {
-        Ok(_) => Json(json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored })).into_response(),
+        Ok(_) => Json(
+            json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored }),
+        )
+        .into_response(),
         Err(r) => r.into_response(),
     }
 }
 
 async fn openapi() -> Response {
-    let frames: Vec<&str> = crate::frames::FRAMES.iter().filter(|m| m.direction == Direction::Down).map(|m| m.name).collect();
+    let frames: Vec<&str> = crate::frames::FRAMES
+        .iter()
+        .filter(|m| m.direction == Direction::Down)
+        .map(|m| m.name)
+        .collect();
     Json(json!({
         "openapi": "3.0.3",
         "info": { "title": "ykc gateway", "version": env!("CARGO_PKG_VERSION") },

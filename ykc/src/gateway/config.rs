@@ -663,7 +663,9 @@ impl ServeConfig {
             match scheme(s).as_deref() {
                 Some("http" | "https") => http.push(s.clone()),
                 Some(_) => nats.push(s.clone()),
-                None if self.messaging_server_type == MessagingServerType::Nats => nats.push(s.clone()),
+                None if self.messaging_server_type == MessagingServerType::Nats => {
+                    nats.push(s.clone())
+                }
                 None => http.push(s.clone()),
             }
         }
@@ -973,10 +975,20 @@ mod tests {
             messaging_server_type: MessagingServerType::Nats,
             ..Default::default()
         };
-        for ok in ["127.0.0.1:8080/charge/ykc/messages", "http://a", "HTTPS://a/b", "nats://a:4222"] {
+        for ok in [
+            "127.0.0.1:8080/charge/ykc/messages",
+            "http://a",
+            "HTTPS://a/b",
+            "nats://a:4222",
+        ] {
             assert!(valid(http(ok)).is_ok(), "{ok}");
         }
-        for ok in ["nats://127.0.0.1:4222", "tls://a:4222", "a:4222", "http://a"] {
+        for ok in [
+            "nats://127.0.0.1:4222",
+            "tls://a:4222",
+            "a:4222",
+            "http://a",
+        ] {
             assert!(valid(nats(ok)).is_ok(), "{ok}");
         }
         for bad in ["ftp://a", "http://", "a b", "nats://"] {
@@ -984,12 +996,19 @@ mod tests {
             assert_eq!(invalid_option(nats(bad)), "servers", "{bad}");
         }
         let mixed = ServeConfig {
-            servers: vec!["127.0.0.1:8080/ykc".into(), "nats://127.0.0.1:4222".into(), "https://b".into()],
+            servers: vec![
+                "127.0.0.1:8080/ykc".into(),
+                "nats://127.0.0.1:4222".into(),
+                "https://b".into(),
+            ],
             ..Default::default()
         };
         assert_eq!(
             mixed.sinks(),
-            (vec!["127.0.0.1:8080/ykc".to_string(), "https://b".to_string()], vec!["nats://127.0.0.1:4222".to_string()])
+            (
+                vec!["127.0.0.1:8080/ykc".to_string(), "https://b".to_string()],
+                vec!["nats://127.0.0.1:4222".to_string()]
+            )
         );
         let none = ServeConfig {
             messaging_server_type: MessagingServerType::Nats,

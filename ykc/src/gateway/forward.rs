@@ -37,10 +37,15 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Upper bounds (seconds) of the delivery latency histogram, as Prometheus `le` labels;
 /// a last `+Inf` bucket follows them.
-pub const LATENCY_BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+pub const LATENCY_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 /// Microsecond bounds of [`LATENCY_BUCKETS`], for the hot path.
-const LATENCY_BOUNDS_US: [u64; 13] = [1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000];
+const LATENCY_BOUNDS_US: [u64; 13] = [
+    1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000,
+    5_000_000, 10_000_000,
+];
 
 /// One decoded frame as the backend receives it.
 #[derive(Debug, Clone)]
@@ -135,8 +140,14 @@ impl Payload {
     pub fn route(&self) -> Route {
         match self {
             Payload::Frame(f) => Route::Frame(f.frame_type),
-            Payload::Event { kind: EventKind::Online, .. } => Route::Online,
-            Payload::Event { kind: EventKind::Offline, .. } => Route::Offline,
+            Payload::Event {
+                kind: EventKind::Online,
+                ..
+            } => Route::Online,
+            Payload::Event {
+                kind: EventKind::Offline,
+                ..
+            } => Route::Offline,
         }
     }
 
@@ -209,7 +220,13 @@ impl Serialize for Payload {
                 body_data: &f.body_data,
             }
             .serialize(s),
-            Payload::Event { kind, pile_code, connection_id, remote_addr, at } => EventJson {
+            Payload::Event {
+                kind,
+                pile_code,
+                connection_id,
+                remote_addr,
+                at,
+            } => EventJson {
                 event: kind.as_str(),
                 pile_code,
                 connection_id: *connection_id,
@@ -271,9 +288,13 @@ impl ForwardError {
     fn is_retryable(&self, durable: bool) -> bool {
         match self {
             ForwardError::Config(_) | ForwardError::Encode(_) | ForwardError::Closed => false,
-            ForwardError::Status { status, .. } => !(400..500).contains(status) || *status == 408 || *status == 429,
+            ForwardError::Status { status, .. } => {
+                !(400..500).contains(status) || *status == 408 || *status == 429
+            }
             ForwardError::NotConnected => !durable,
-            ForwardError::Http { .. } | ForwardError::Nats(_) | ForwardError::Timeout { .. } => true,
+            ForwardError::Http { .. } | ForwardError::Nats(_) | ForwardError::Timeout { .. } => {
+                true
+            }
         }
     }
 }
@@ -363,7 +384,9 @@ impl ForwardConfig {
     /// The pause after failed attempt `attempt` (0-based): `backoff · 2^attempt`, at most [`MAX_BACKOFF`].
     pub fn delay(&self, attempt: u32) -> Duration {
         let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
-        self.backoff.saturating_mul(factor).min(MAX_BACKOFF.max(self.backoff))
+        self.backoff
+            .saturating_mul(factor)
+            .min(MAX_BACKOFF.max(self.backoff))
     }
 
     /// The longest a [`Forwarder::forward_durable`] can take: every attempt timing out, plus the
@@ -373,8 +396,11 @@ impl ForwardConfig {
             SinkKind::Http => self.timeout,
             SinkKind::Nats => self.timeout.saturating_mul(2),
         };
-        let pauses = (0..self.retries).fold(Duration::ZERO, |acc, a| acc.saturating_add(self.delay(a)));
-        per_attempt.saturating_mul(self.retries.saturating_add(1)).saturating_add(pauses)
+        let pauses =
+            (0..self.retries).fold(Duration::ZERO, |acc, a| acc.saturating_add(self.delay(a)));
+        per_attempt
+            .saturating_mul(self.retries.saturating_add(1))
+            .saturating_add(pauses)
     }
 }
 
@@ -425,7 +451,10 @@ impl Counters {
         self.delivered.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_us.fetch_add(us, Ordering::Relaxed);
         self.latency_count.fetch_add(1, Ordering::Relaxed);
-        let slot = LATENCY_BOUNDS_US.iter().position(|b| us <= *b).unwrap_or(LATENCY_BOUNDS_US.len());
+        let slot = LATENCY_BOUNDS_US
+            .iter()
+            .position(|b| us <= *b)
+            .unwrap_or(LATENCY_BOUNDS_US.len());
         if let Some(c) = self.latency_buckets.get(slot) {
             c.fetch_add(1, Ordering::Relaxed);
         }
@@ -436,7 +465,10 @@ impl Counters {
         let mut latency_buckets = Vec::with_capacity(self.latency_buckets.len());
         for (i, c) in self.latency_buckets.iter().enumerate() {
             running = running.saturating_add(c.load(Ordering::Relaxed));
-            latency_buckets.push((LATENCY_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY), running));
+            latency_buckets.push((
+                LATENCY_BUCKETS.get(i).copied().unwrap_or(f64::INFINITY),
+                running,
+            ));
         }
         ForwardStats {
             enqueued: self.enqueued.load(Ordering::Relaxed),
@@ -461,7 +493,13 @@ enum Sink {
 
 impl Sink {
     /// One attempt.
-    async fn send(&self, route: Route, body: &Bytes, durable: bool, timeout: Duration) -> Result<(), ForwardError> {
+    async fn send(
+        &self,
+        route: Route,
+        body: &Bytes,
+        durable: bool,
+        timeout: Duration,
+    ) -> Result<(), ForwardError> {
         match self {
             Sink::Http(h) => h.send(route, body, timeout).await,
             Sink::Nats(n) => n.send(route, body, durable, timeout).await,
@@ -490,7 +528,11 @@ impl Shared {
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
-            match self.sink.send(route, &body, durable, self.config.timeout).await {
+            match self
+                .sink
+                .send(route, &body, durable, self.config.timeout)
+                .await
+            {
                 Ok(()) => {
                     self.counters.record_delivery(started.elapsed());
                     return Ok(());
@@ -508,8 +550,18 @@ impl Shared {
 
     /// Counts a failure; logs the first ones and then every 10 000th, so a dead backend does
     /// not flood the log (the counter has the full story).
-    fn give_up(&self, route: Route, error: ForwardError, attempts: u32, durable: bool) -> ForwardError {
-        let failed = self.counters.failed.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+    fn give_up(
+        &self,
+        route: Route,
+        error: ForwardError,
+        attempts: u32,
+        durable: bool,
+    ) -> ForwardError {
+        let failed = self
+            .counters
+            .failed
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
         if durable || failed <= 10 || failed.is_multiple_of(10_000) {
             tracing::warn!(%route, attempts, durable, failed_total = failed, %error, "forwarding failed");
         }
@@ -529,7 +581,10 @@ pub struct Forwarder {
 
 impl fmt::Debug for Forwarder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Forwarder").field("config", &self.shared.config).field("workers", &self.workers.len()).finish()
+        f.debug_struct("Forwarder")
+            .field("config", &self.shared.config)
+            .field("workers", &self.workers.len())
+            .finish()
     }
 }
 
@@ -544,37 +599,64 @@ impl Forwarder {
             return Err(ForwardError::Config("no servers given".into()));
         }
         if config.queue == 0 || config.workers == 0 {
-            return Err(ForwardError::Config("queue and workers must be at least 1".into()));
+            return Err(ForwardError::Config(
+                "queue and workers must be at least 1".into(),
+            ));
         }
-        let runtime = tokio::runtime::Handle::try_current().map_err(|e| ForwardError::Config(format!("no tokio runtime: {e}")))?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| ForwardError::Config(format!("no tokio runtime: {e}")))?;
         let sink = match config.kind {
             SinkKind::Http => {
                 if config.username.is_some() || config.password.is_some() {
-                    tracing::warn!("username/password apply to NATS only; ignored for HTTP forwarding");
+                    tracing::warn!(
+                        "username/password apply to NATS only; ignored for HTTP forwarding"
+                    );
                 }
-                Sink::Http(http::HttpSink::new(&config.servers, config.timeout, config.workers)?)
+                Sink::Http(http::HttpSink::new(
+                    &config.servers,
+                    config.timeout,
+                    config.workers,
+                )?)
             }
             SinkKind::Nats => Sink::Nats(nats::NatsSink::connect(&config).await?),
         };
         let (tx, rx) = mpsc::channel(config.queue);
         let workers_n = config.workers;
-        let shared = Arc::new(Shared { sink, config, counters: Counters::default(), closed: AtomicBool::new(false), pending: AtomicUsize::new(0) });
+        let shared = Arc::new(Shared {
+            sink,
+            config,
+            counters: Counters::default(),
+            closed: AtomicBool::new(false),
+            pending: AtomicUsize::new(0),
+        });
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        let workers = (0..workers_n).map(|_| runtime.spawn(worker(rx.clone(), shared.clone()))).collect();
-        Ok(Forwarder { tx, shared, workers })
+        let workers = (0..workers_n)
+            .map(|_| runtime.spawn(worker(rx.clone(), shared.clone())))
+            .collect();
+        Ok(Forwarder {
+            tx,
+            shared,
+            workers,
+        })
     }
 
     /// Queues a payload and returns at once: `true` when queued, `false` when it was dropped
     /// (queue full, or shut down) — and counted either way.
     pub fn forward(&self, payload: Payload) -> bool {
         if self.shared.closed.load(Ordering::Relaxed) {
-            self.shared.counters.dropped_closed.fetch_add(1, Ordering::Relaxed);
+            self.shared
+                .counters
+                .dropped_closed
+                .fetch_add(1, Ordering::Relaxed);
             return false;
         }
         self.shared.pending.fetch_add(1, Ordering::AcqRel);
         match self.tx.try_send(payload) {
             Ok(()) => {
-                self.shared.counters.enqueued.fetch_add(1, Ordering::Relaxed);
+                self.shared
+                    .counters
+                    .enqueued
+                    .fetch_add(1, Ordering::Relaxed);
                 true
             }
             Err(e) => {
@@ -585,7 +667,10 @@ impl Forwarder {
                 };
                 let n = counter.fetch_add(1, Ordering::Relaxed).saturating_add(1);
                 if n.is_power_of_two() {
-                    tracing::warn!(dropped_total = n, "forward queue full or closed, payload dropped");
+                    tracing::warn!(
+                        dropped_total = n,
+                        "forward queue full or closed, payload dropped"
+                    );
                 }
                 false
             }
@@ -598,7 +683,10 @@ impl Forwarder {
     /// [`ForwardError::NotConnected`].
     pub async fn forward_durable(&self, payload: Payload) -> Result<(), ForwardError> {
         if self.shared.closed.load(Ordering::Relaxed) {
-            self.shared.counters.dropped_closed.fetch_add(1, Ordering::Relaxed);
+            self.shared
+                .counters
+                .dropped_closed
+                .fetch_add(1, Ordering::Relaxed);
             return Err(ForwardError::Closed);
         }
         self.shared.deliver(&payload, true).await
@@ -640,7 +728,9 @@ impl Forwarder {
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
         if let Sink::Nats(n) = &self.shared.sink {
-            let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(100));
             n.flush(left).await;
         }
         drained
@@ -668,14 +758,19 @@ pub fn rfc3339(t: SystemTime) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     let (y, m, d) = crate::value::civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, since.subsec_millis())
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
 }
 
 /// The current time as [`rfc3339`].
 pub fn rfc3339_now() -> String {
     rfc3339(SystemTime::now())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -690,7 +785,8 @@ mod tests {
             received_at: "2024-05-01T08:30:00.125Z".into(),
             connection_id: 7,
             raw_hex: "680C".into(),
-            body_data: RawValue::from_string(r#"{"pile_code":"32010200000001","gun_no":1}"#.into()).unwrap(),
+            body_data: RawValue::from_string(r#"{"pile_code":"32010200000001","gun_no":1}"#.into())
+                .unwrap(),
         })
     }
 
@@ -707,8 +803,17 @@ mod tests {
 
     #[test]
     fn event_json_and_routes() {
-        let p = Payload::Event { kind: EventKind::Offline, pile_code: "p".into(), connection_id: 3, remote_addr: "127.0.0.1:9".into(), at: "t".into() };
-        assert_eq!(String::from_utf8(p.to_json().unwrap()).unwrap(), r#"{"event":"offline","pile_code":"p","connection_id":3,"remote_addr":"127.0.0.1:9","at":"t"}"#);
+        let p = Payload::Event {
+            kind: EventKind::Offline,
+            pile_code: "p".into(),
+            connection_id: 3,
+            remote_addr: "127.0.0.1:9".into(),
+            at: "t".into(),
+        };
+        assert_eq!(
+            String::from_utf8(p.to_json().unwrap()).unwrap(),
+            r#"{"event":"offline","pile_code":"p","connection_id":3,"remote_addr":"127.0.0.1:9","at":"t"}"#
+        );
         assert_eq!(p.route(), Route::Offline);
         assert_eq!(Route::Online.subject(), "charge.proxy.ykc.online");
         assert_eq!(Route::Frame(0x05).to_string(), "05");
@@ -717,9 +822,18 @@ mod tests {
     #[test]
     fn rfc3339_known_instants() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_millis(951_782_400_007)), "2000-02-29T00:00:00.007Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_714_552_200)), "2024-05-01T08:30:00.000Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(4_102_444_799)), "2099-12-31T23:59:59.000Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(951_782_400_007)),
+            "2000-02-29T00:00:00.007Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_714_552_200)),
+            "2024-05-01T08:30:00.000Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(4_102_444_799)),
+            "2099-12-31T23:59:59.000Z"
+        );
     }
 
     #[test]
@@ -736,7 +850,10 @@ mod tests {
 
     #[test]
     fn retry_rules() {
-        let s = |status| ForwardError::Status { url: String::new(), status };
+        let s = |status| ForwardError::Status {
+            url: String::new(),
+            status,
+        };
         assert!(s(500).is_retryable(true));
         assert!(s(429).is_retryable(true));
         assert!(!s(404).is_retryable(false));

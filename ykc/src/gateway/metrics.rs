@@ -69,50 +69,147 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, forwarder counters included.
-    pub fn render(&self, forward: &[(super::forward::SinkKind, super::forward::ForwardStats)]) -> String {
+    pub fn render(
+        &self,
+        forward: &[(super::forward::SinkKind, super::forward::ForwardStats)],
+    ) -> String {
         let mut out = String::new();
         let mut gauge = |name: &str, help: &str, kind: &str, v: u64| {
-            let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} {kind}\nykc_{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP ykc_{name} {help}\n# TYPE ykc_{name} {kind}\nykc_{name} {v}"
+            );
         };
-        gauge("connections_total", "TCP connections accepted.", "counter", self.connections_total.load(Relaxed));
-        gauge("connections_open", "TCP connections open.", "gauge", self.connections_open.load(Relaxed));
-        gauge("connections_refused_total", "Connections refused by max_connections.", "counter", self.connections_refused.load(Relaxed));
-        gauge("piles_online", "Piles logged in.", "gauge", self.piles_online.load(Relaxed));
-        gauge("logins_replaced_total", "Connections closed by a newer login of the same pile.", "counter", self.logins_replaced.load(Relaxed));
-        gauge("logins_refused_total", "Logins refused.", "counter", self.logins_refused.load(Relaxed));
-        gauge("dropped_bytes_total", "Bytes dropped while resynchronising on 0x68.", "counter", self.dropped_bytes.load(Relaxed));
-        gauge("timeouts_total", "Connections closed for missed heartbeats or no login.", "counter", self.timeouts.load(Relaxed));
-        gauge("billing_unconfirmed_total", "Transaction records not confirmed because forwarding failed.", "counter", self.billing_unconfirmed.load(Relaxed));
-        gauge("commands_answered_total", "REST commands answered by the pile.", "counter", self.commands_answered.load(Relaxed));
-        gauge("commands_timed_out_total", "REST commands without a reply in time.", "counter", self.commands_timed_out.load(Relaxed));
+        gauge(
+            "connections_total",
+            "TCP connections accepted.",
+            "counter",
+            self.connections_total.load(Relaxed),
+        );
+        gauge(
+            "connections_open",
+            "TCP connections open.",
+            "gauge",
+            self.connections_open.load(Relaxed),
+        );
+        gauge(
+            "connections_refused_total",
+            "Connections refused by max_connections.",
+            "counter",
+            self.connections_refused.load(Relaxed),
+        );
+        gauge(
+            "piles_online",
+            "Piles logged in.",
+            "gauge",
+            self.piles_online.load(Relaxed),
+        );
+        gauge(
+            "logins_replaced_total",
+            "Connections closed by a newer login of the same pile.",
+            "counter",
+            self.logins_replaced.load(Relaxed),
+        );
+        gauge(
+            "logins_refused_total",
+            "Logins refused.",
+            "counter",
+            self.logins_refused.load(Relaxed),
+        );
+        gauge(
+            "dropped_bytes_total",
+            "Bytes dropped while resynchronising on 0x68.",
+            "counter",
+            self.dropped_bytes.load(Relaxed),
+        );
+        gauge(
+            "timeouts_total",
+            "Connections closed for missed heartbeats or no login.",
+            "counter",
+            self.timeouts.load(Relaxed),
+        );
+        gauge(
+            "billing_unconfirmed_total",
+            "Transaction records not confirmed because forwarding failed.",
+            "counter",
+            self.billing_unconfirmed.load(Relaxed),
+        );
+        gauge(
+            "commands_answered_total",
+            "REST commands answered by the pile.",
+            "counter",
+            self.commands_answered.load(Relaxed),
+        );
+        gauge(
+            "commands_timed_out_total",
+            "REST commands without a reply in time.",
+            "counter",
+            self.commands_timed_out.load(Relaxed),
+        );
         let (sum, count) = self.command_latency.lock().map(|l| *l).unwrap_or_default();
         let _ = writeln!(out, "# HELP ykc_command_latency_seconds Command reply latency.\n# TYPE ykc_command_latency_seconds summary\nykc_command_latency_seconds_sum {sum}\nykc_command_latency_seconds_count {count}");
-        for (name, map, help) in [("frames_in_total", &self.frames_in, "Frames from piles by type."), ("frames_out_total", &self.frames_out, "Frames to piles by type.")] {
+        for (name, map, help) in [
+            (
+                "frames_in_total",
+                &self.frames_in,
+                "Frames from piles by type.",
+            ),
+            (
+                "frames_out_total",
+                &self.frames_out,
+                "Frames to piles by type.",
+            ),
+        ] {
             let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} counter");
             for (code, n) in map.lock().map(|m| m.clone()).unwrap_or_default() {
                 let _ = writeln!(out, "ykc_{name}{{type=\"{code:02x}\"}} {n}");
             }
         }
         let _ = writeln!(out, "# HELP ykc_dropped_frames_total Frames dropped by reason.\n# TYPE ykc_dropped_frames_total counter");
-        for (reason, n) in self.dropped_frames.lock().map(|m| m.clone()).unwrap_or_default() {
+        for (reason, n) in self
+            .dropped_frames
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+        {
             let _ = writeln!(out, "ykc_dropped_frames_total{{reason=\"{reason}\"}} {n}");
         }
         if !forward.is_empty() {
             let _ = writeln!(out, "# HELP ykc_forward_total Forwarding outcomes by sink.\n# TYPE ykc_forward_total counter");
         }
         for (kind, f) in forward {
-            let sink = if *kind == super::forward::SinkKind::Nats { "nats" } else { "http" };
-            for (what, n) in [("enqueued", f.enqueued), ("delivered", f.delivered), ("failed", f.failed), ("dropped_queue_full", f.dropped_queue_full), ("retries", f.retries)] {
-                let _ = writeln!(out, "ykc_forward_total{{sink=\"{sink}\",outcome=\"{what}\"}} {n}");
+            let sink = if *kind == super::forward::SinkKind::Nats {
+                "nats"
+            } else {
+                "http"
+            };
+            for (what, n) in [
+                ("enqueued", f.enqueued),
+                ("delivered", f.delivered),
+                ("failed", f.failed),
+                ("dropped_queue_full", f.dropped_queue_full),
+                ("retries", f.retries),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "ykc_forward_total{{sink=\"{sink}\",outcome=\"{what}\"}} {n}"
+                );
             }
         }
         if !forward.is_empty() {
             let _ = writeln!(out, "# HELP ykc_forward_latency_seconds Forwarding latency by sink.\n# TYPE ykc_forward_latency_seconds histogram");
         }
         for (kind, f) in forward {
-            let sink = if *kind == super::forward::SinkKind::Nats { "nats" } else { "http" };
+            let sink = if *kind == super::forward::SinkKind::Nats {
+                "nats"
+            } else {
+                "http"
+            };
             for (le, n) in &f.latency_buckets {
-                let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{sink=\"{sink}\",le=\"{le}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "ykc_forward_latency_seconds_bucket{{sink=\"{sink}\",le=\"{le}\"}} {n}"
+                );
             }
             let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{sink=\"{sink}\",le=\"+Inf\"}} {}\nykc_forward_latency_seconds_sum{{sink=\"{sink}\"}} {}\nykc_forward_latency_seconds_count{{sink=\"{sink}\"}} {}", f.latency_count, f.latency_sum_seconds, f.latency_count);
         }

@@ -98,28 +98,54 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         forwarders.push(Forwarder::new(fc).await?);
     }
     let allowlist = match &config.login_allowlist_file {
-        Some(p) => Some(config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?),
+        Some(p) => {
+            Some(config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?)
+        }
         None => None,
     };
     let billing_model = match &config.billing_model_file {
         Some(p) => {
-            let text = config::read_billing_model_file(p).map_err(|e| GatewayError::Config(e.to_string()))?;
+            let text = config::read_billing_model_file(p)
+                .map_err(|e| GatewayError::Config(e.to_string()))?;
             match serde_json::from_str::<Value>(&text) {
                 Ok(Value::Object(m)) => Some(m),
-                _ => return Err(GatewayError::Config(format!("{}: not a JSON object of billing model fields", p.display()))),
+                _ => {
+                    return Err(GatewayError::Config(format!(
+                        "{}: not a JSON object of billing model fields",
+                        p.display()
+                    )))
+                }
             }
         }
         None => None,
     };
-    Ok(Shared { config, registry: Default::default(), metrics: Default::default(), forwarders, allowlist, billing_model, next_conn: AtomicU64::new(1) })
+    Ok(Shared {
+        config,
+        registry: Default::default(),
+        metrics: Default::default(),
+        forwarders,
+        allowlist,
+        billing_model,
+        next_conn: AtomicU64::new(1),
+    })
 }
 
 /// Binds both ports and serves until [`Running::stop`].
 pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
     let tcp_bind = config.tcp_bind_addr();
     let http_bind = config.http_bind_addr();
-    let tcp = TcpListener::bind(&tcp_bind).await.map_err(|source| GatewayError::Bind { addr: tcp_bind.clone(), source })?;
-    let http = TcpListener::bind(&http_bind).await.map_err(|source| GatewayError::Bind { addr: http_bind.clone(), source })?;
+    let tcp = TcpListener::bind(&tcp_bind)
+        .await
+        .map_err(|source| GatewayError::Bind {
+            addr: tcp_bind.clone(),
+            source,
+        })?;
+    let http = TcpListener::bind(&http_bind)
+        .await
+        .map_err(|source| GatewayError::Bind {
+            addr: http_bind.clone(),
+            source,
+        })?;
     let (tcp_addr, http_addr) = (local(&tcp, &tcp_bind)?, local(&http, &http_bind)?);
     let shared = Arc::new(build_shared(config).await?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -130,19 +156,34 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
         let shutdown = async move {
             let _ = http_stop.changed().await;
         };
-        if let Err(e) = axum::serve(http, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(http, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             warn!(error = %e, "REST server stopped");
         }
     });
     info!(%tcp_addr, %http_addr, "ykc gateway listening");
-    Ok(Running { tcp_addr, http_addr, shared, stop })
+    Ok(Running {
+        tcp_addr,
+        http_addr,
+        shared,
+        stop,
+    })
 }
 
 fn local(l: &TcpListener, addr: &str) -> Result<SocketAddr, GatewayError> {
-    l.local_addr().map_err(|source| GatewayError::Bind { addr: addr.to_string(), source })
+    l.local_addr().map_err(|source| GatewayError::Bind {
+        addr: addr.to_string(),
+        source,
+    })
 }
 
-async fn accept_loop(shared: Arc<Shared>, tcp: TcpListener, mut stopped: tokio::sync::watch::Receiver<bool>) {
+async fn accept_loop(
+    shared: Arc<Shared>,
+    tcp: TcpListener,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         let (stream, peer) = tokio::select! {
             r = tcp.accept() => match r {

@@ -71,7 +71,10 @@ pub struct Registry {
 
 impl Default for Registry {
     fn default() -> Self {
-        Registry { piles: Mutex::new(HashMap::new()), epoch: Instant::now() }
+        Registry {
+            piles: Mutex::new(HashMap::new()),
+            epoch: Instant::now(),
+        }
     }
 }
 
@@ -85,16 +88,36 @@ pub struct Presence {
 impl Presence {
     /// Notes that a frame just arrived.
     pub fn touch(&self) {
-        self.last_frame.store(self.epoch.elapsed().as_millis() as u64, Relaxed);
+        self.last_frame
+            .store(self.epoch.elapsed().as_millis() as u64, Relaxed);
     }
 }
 
 impl Registry {
     /// Registers a logged-in pile; returns whether an older connection was replaced (and kicks it).
-    pub fn insert(&self, key: [u8; 7], info: PileInfo, tx: mpsc::Sender<Box<Outbound>>, kick: oneshot::Sender<()>) -> (bool, Presence) {
+    pub fn insert(
+        &self,
+        key: [u8; 7],
+        info: PileInfo,
+        tx: mpsc::Sender<Box<Outbound>>,
+        kick: oneshot::Sender<()>,
+    ) -> (bool, Presence) {
         let last_frame = Arc::new(AtomicU64::new(self.epoch.elapsed().as_millis() as u64));
-        let presence = Presence { last_frame: last_frame.clone(), epoch: self.epoch };
-        let old = self.piles.lock().ok().and_then(|mut m| m.insert(key, Entry { info, last_frame, tx, kick: Some(kick) }));
+        let presence = Presence {
+            last_frame: last_frame.clone(),
+            epoch: self.epoch,
+        };
+        let old = self.piles.lock().ok().and_then(|mut m| {
+            m.insert(
+                key,
+                Entry {
+                    info,
+                    last_frame,
+                    tx,
+                    kick: Some(kick),
+                },
+            )
+        });
         let replaced = match old {
             Some(mut e) => {
                 if let Some(k) = e.kick.take() {
@@ -109,7 +132,9 @@ impl Registry {
 
     /// Removes the pile if `conn` still owns it; true when removed.
     pub fn remove(&self, key: &[u8; 7], conn: u64) -> bool {
-        let Ok(mut m) = self.piles.lock() else { return false };
+        let Ok(mut m) = self.piles.lock() else {
+            return false;
+        };
         if m.get(key).is_some_and(|e| e.info.connection_id == conn) {
             m.remove(key);
             return true;
@@ -118,7 +143,13 @@ impl Registry {
     }
 
     /// Updates what is known about the pile's framing.
-    pub fn set_framing(&self, key: &[u8; 7], conn: u64, crc: Option<CrcOrder>, seq_style: &'static str) {
+    pub fn set_framing(
+        &self,
+        key: &[u8; 7],
+        conn: u64,
+        crc: Option<CrcOrder>,
+        seq_style: &'static str,
+    ) {
         if let Ok(mut m) = self.piles.lock() {
             if let Some(e) = m.get_mut(key).filter(|e| e.info.connection_id == conn) {
                 e.info.crc_order = crc.or(e.info.crc_order);
@@ -129,22 +160,35 @@ impl Registry {
 
     /// The sender of the pile's connection.
     pub fn sender(&self, key: &[u8; 7]) -> Option<mpsc::Sender<Box<Outbound>>> {
-        self.piles.lock().ok().and_then(|m| m.get(key).map(|e| e.tx.clone()))
+        self.piles
+            .lock()
+            .ok()
+            .and_then(|m| m.get(key).map(|e| e.tx.clone()))
     }
 
     fn snapshot(&self, e: &Entry) -> PileInfo {
         let now = self.epoch.elapsed().as_millis() as u64;
-        PileInfo { last_frame_ms_ago: now.saturating_sub(e.last_frame.load(Relaxed)), ..e.info.clone() }
+        PileInfo {
+            last_frame_ms_ago: now.saturating_sub(e.last_frame.load(Relaxed)),
+            ..e.info.clone()
+        }
     }
 
     /// One pile.
     pub fn get(&self, key: &[u8; 7]) -> Option<PileInfo> {
-        self.piles.lock().ok().and_then(|m| m.get(key).map(|e| self.snapshot(e)))
+        self.piles
+            .lock()
+            .ok()
+            .and_then(|m| m.get(key).map(|e| self.snapshot(e)))
     }
 
     /// Every online pile, by pile code.
     pub fn list(&self) -> Vec<PileInfo> {
-        let mut v: Vec<PileInfo> = self.piles.lock().map(|m| m.values().map(|e| self.snapshot(e)).collect()).unwrap_or_default();
+        let mut v: Vec<PileInfo> = self
+            .piles
+            .lock()
+            .map(|m| m.values().map(|e| self.snapshot(e)).collect())
+            .unwrap_or_default();
         v.sort_by(|a, b| a.pile_code.cmp(&b.pile_code));
         v
     }

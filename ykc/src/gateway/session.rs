@@ -12,12 +12,12 @@ use crate::header::OwnedFrame;
 use crate::meta::Role;
 use crate::{Bcd, CrcOrder, Message};
 use futures::StreamExt;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -39,9 +39,21 @@ impl Conn {
 
     /// Writes one frame in the given CRC order, else the pile's, else the default.
     async fn send(&mut self, out: OutFrame) -> bool {
-        let order = out.crc_order.or(self.codec().peer_crc_order()).unwrap_or(self.codec().default_order());
+        let order = out
+            .crc_order
+            .or(self.codec().peer_crc_order())
+            .unwrap_or(self.codec().default_order());
         self.wbuf.clear();
-        if crate::encode_frame(out.seq, out.encrypt, out.code, &out.body, order, &mut self.wbuf).is_err() {
+        if crate::encode_frame(
+            out.seq,
+            out.encrypt,
+            out.code,
+            &out.body,
+            order,
+            &mut self.wbuf,
+        )
+        .is_err()
+        {
             return false;
         }
         self.writer.write_all(&self.wbuf).await.is_ok()
@@ -73,10 +85,20 @@ struct Session {
 /// Serves one TCP connection until it closes, times out or is replaced by a newer login.
 pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: u64) {
     let cfg = &shared.config;
-    let order = if cfg.default_crc_order == super::config::CrcByteOrder::Be { CrcOrder::HighFirst } else { CrcOrder::LowFirst };
-    let codec = FrameCodec::new().with_default_order(order).with_max_buffer(cfg.max_frame_buffer);
+    let order = if cfg.default_crc_order == super::config::CrcByteOrder::Be {
+        CrcOrder::HighFirst
+    } else {
+        CrcOrder::LowFirst
+    };
+    let codec = FrameCodec::new()
+        .with_default_order(order)
+        .with_max_buffer(cfg.max_frame_buffer);
     let (read, writer) = stream.into_split();
-    let mut conn = Conn { reader: FramedRead::with_capacity(read, codec, 512), writer, wbuf: bytes::BytesMut::new() };
+    let mut conn = Conn {
+        reader: FramedRead::with_capacity(read, codec, 512),
+        writer,
+        wbuf: bytes::BytesMut::new(),
+    };
     let (tx, mut rx) = mpsc::channel::<Box<Outbound>>(8);
     let (kick_tx, mut kick_rx) = oneshot::channel::<()>();
     let now = Instant::now();
@@ -156,7 +178,10 @@ impl Session {
     /// Writes a frame, counts and forwards it; false when the socket is gone.
     async fn write(&mut self, conn: &mut Conn, out: OutFrame) -> bool {
         let (code, seq, body) = (out.code, out.seq, out.body.clone());
-        let order = out.crc_order.or(conn.codec().peer_crc_order()).unwrap_or(conn.codec().default_order());
+        let order = out
+            .crc_order
+            .or(conn.codec().peer_crc_order())
+            .unwrap_or(conn.codec().default_order());
         let ok = conn.send(out).await;
         if ok {
             self.shared.metrics.frame_out(code);
@@ -173,7 +198,13 @@ impl Session {
     }
 
     async fn on_command(&mut self, conn: &mut Conn, cmd: Outbound) {
-        let Outbound { mut frame, message, waiter, written, keep_seq } = cmd;
+        let Outbound {
+            mut frame,
+            message,
+            waiter,
+            written,
+            keep_seq,
+        } = cmd;
         if !keep_seq {
             frame.seq = self.next_seq.to_le_bytes();
             self.next_seq = self.next_seq.wrapping_add(1);
@@ -221,13 +252,19 @@ impl Session {
                 shared.metrics.dropped(BEFORE_LOGIN);
                 debug!(conn_id = self.conn_id, code, "frame before login; dropped");
             } else if let Some(m) = &msg {
-                self.forward(code, f.header.seq, m, "up", hex(f), false).await;
+                self.forward(code, f.header.seq, m, "up", hex(f), false)
+                    .await;
             }
             return Vec::new();
         };
         if frame_pile.is_some_and(|p| p != pile) {
             shared.metrics.dropped(PILE_MISMATCH);
-            warn!(conn_id = self.conn_id, pile = self.pile_text(), claimed = frame_pile.map(|p| Bcd(p).to_string()), "frame speaks for another pile; dropped");
+            warn!(
+                conn_id = self.conn_id,
+                pile = self.pile_text(),
+                claimed = frame_pile.map(|p| Bcd(p).to_string()),
+                "frame speaks for another pile; dropped"
+            );
             return Vec::new();
         }
         self.note_sequence(pile, f);
@@ -239,7 +276,10 @@ impl Session {
         let auto = match role {
             Some(Role::TransactionRecord) if cfg.auto_transaction_record_confirm => {
                 // Billing data: confirmed only once it has been handed on durably.
-                return match self.forward(code, f.header.seq, &m, "up", hex(f), true).await {
+                return match self
+                    .forward(code, f.header.seq, &m, "up", hex(f), true)
+                    .await
+                {
                     true => self.reply(f, &m, &Map::new()).into_iter().collect(),
                     false => {
                         shared.metrics.billing_unconfirmed.fetch_add(1, Relaxed);
@@ -249,24 +289,44 @@ impl Session {
                 };
             }
             Some(Role::Heartbeat) => cfg.auto_heartbeat_response.then(Map::new),
-            Some(Role::BillingModelVerify) if cfg.auto_billing_model_verify => match &shared.billing_model {
-                // The pile's model must match the configured one on every field the answer copies.
-                Some(model) if !crate::answer::agrees(&m, model) => {
-                    self.forward(code, f.header.seq, &m, "up", hex(f), false).await;
-                    return crate::answer::refusal(&m).ok().and_then(|r| encode_reply(f, &r)).into_iter().collect();
+            Some(Role::BillingModelVerify) if cfg.auto_billing_model_verify => {
+                match &shared.billing_model {
+                    // The pile's model must match the configured one on every field the answer copies.
+                    Some(model) if !crate::answer::agrees(&m, model) => {
+                        self.forward(code, f.header.seq, &m, "up", hex(f), false)
+                            .await;
+                        return crate::answer::refusal(&m)
+                            .ok()
+                            .and_then(|r| encode_reply(f, &r))
+                            .into_iter()
+                            .collect();
+                    }
+                    _ => Some(Map::new()),
                 }
-                _ => Some(Map::new()),
-            },
-            Some(Role::BillingModelRequest) if cfg.auto_billing_model_response => shared.billing_model.clone(),
+            }
+            Some(Role::BillingModelRequest) if cfg.auto_billing_model_response => {
+                shared.billing_model.clone()
+            }
             _ => None,
         };
-        self.forward(code, f.header.seq, &m, "up", hex(f), false).await;
-        auto.and_then(|over| self.reply(f, &m, &over)).into_iter().collect()
+        self.forward(code, f.header.seq, &m, "up", hex(f), false)
+            .await;
+        auto.and_then(|over| self.reply(f, &m, &over))
+            .into_iter()
+            .collect()
     }
 
-    async fn on_login(&mut self, f: &OwnedFrame, msg: Option<Message>, pile: Option<[u8; 7]>, conn: &Conn) -> Vec<OutFrame> {
+    async fn on_login(
+        &mut self,
+        f: &OwnedFrame,
+        msg: Option<Message>,
+        pile: Option<[u8; 7]>,
+        conn: &Conn,
+    ) -> Vec<OutFrame> {
         let shared = self.shared.clone();
-        let (Some(m), Some(pile)) = (msg, pile) else { return Vec::new() };
+        let (Some(m), Some(pile)) = (msg, pile) else {
+            return Vec::new();
+        };
         let text = Bcd(pile).to_string();
         if self.pile.is_some_and(|p| p != pile) {
             shared.metrics.dropped(PILE_MISMATCH);
@@ -275,7 +335,11 @@ impl Session {
         let allowed = shared.allowlist.as_ref().is_none_or(|a| a.contains(&text));
         if !allowed {
             shared.metrics.logins_refused.fetch_add(1, Relaxed);
-            warn!(conn_id = self.conn_id, pile = text, "login refused: not in the allowlist");
+            warn!(
+                conn_id = self.conn_id,
+                pile = text,
+                "login refused: not in the allowlist"
+            );
             self.close = true;
             return match crate::answer::refusal(&m) {
                 Ok(r) => encode_reply(f, &r).into_iter().collect(),
@@ -297,17 +361,27 @@ impl Session {
             let (replaced, presence) = shared.registry.insert(pile, info, self.tx.clone(), kick);
             if replaced {
                 shared.metrics.logins_replaced.fetch_add(1, Relaxed);
-                warn!(conn_id = self.conn_id, pile = text, "second login: the older connection is closed");
+                warn!(
+                    conn_id = self.conn_id,
+                    pile = text,
+                    "second login: the older connection is closed"
+                );
             } else {
                 shared.metrics.piles_online.fetch_add(1, Relaxed);
             }
             self.pile = Some(pile);
             self.presence = Some(presence);
-            shared.registry.set_framing(&pile, self.conn_id, conn.codec().peer_crc_order(), "unknown");
+            shared.registry.set_framing(
+                &pile,
+                self.conn_id,
+                conn.codec().peer_crc_order(),
+                "unknown",
+            );
             info!(conn_id = self.conn_id, pile = text, peer = %self.peer, "pile online");
             self.event(EventKind::Online);
         }
-        self.forward(f.header.code, f.header.seq, &m, "up", hex(f), false).await;
+        self.forward(f.header.code, f.header.seq, &m, "up", hex(f), false)
+            .await;
         let mut out: Vec<OutFrame> = Vec::new();
         if shared.config.auto_verification {
             out.extend(self.reply(f, &m, &Map::new()));
@@ -319,7 +393,12 @@ impl Session {
     }
 
     /// The default answer to `m`, echoing the request's sequence bytes and CRC order.
-    fn reply(&self, f: &OwnedFrame, m: &Message, overrides: &Map<String, Value>) -> Option<OutFrame> {
+    fn reply(
+        &self,
+        f: &OwnedFrame,
+        m: &Message,
+        overrides: &Map<String, Value>,
+    ) -> Option<OutFrame> {
         match answer(m, overrides) {
             Ok(reply) => encode_reply(f, &reply),
             Err(e) => {
@@ -332,9 +411,17 @@ impl Session {
     /// The platform's clock for the pile: every time field of the time-sync frame set to now.
     fn time_sync(&mut self, pile: [u8; 7]) -> Option<OutFrame> {
         let meta = crate::answer::frame_for(Role::TimeSync)?;
-        let mut obj = body_json(&Message::decode(meta.code, &vec![0u8; meta.body_len.fixed]).ok()?.0);
+        let mut obj = body_json(
+            &Message::decode(meta.code, &vec![0u8; meta.body_len.fixed])
+                .ok()?
+                .0,
+        );
         let now = crate::Cp56Time::now().ok()?.to_string();
-        for fm in meta.fields.iter().filter(|x| x.kind == crate::meta::FieldKind::Cp56Time) {
+        for fm in meta
+            .fields
+            .iter()
+            .filter(|x| x.kind == crate::meta::FieldKind::Cp56Time)
+        {
             obj.insert(fm.name.to_string(), Value::from(now.clone()));
         }
         obj.insert("pile_code".into(), Value::from(Bcd(pile).to_string()));
@@ -363,7 +450,9 @@ impl Session {
             };
             if style != self.seq_style {
                 self.seq_style = style;
-                self.shared.registry.set_framing(&pile, self.conn_id, Some(f.crc_order), style);
+                self.shared
+                    .registry
+                    .set_framing(&pile, self.conn_id, Some(f.crc_order), style);
             }
         }
     }
@@ -378,7 +467,15 @@ impl Session {
     }
 
     /// Forwards a frame; with `durable`, waits for delivery and returns whether it succeeded.
-    async fn forward(&self, code: u8, seq: [u8; 2], m: &Message, direction: &'static str, raw_hex: String, durable: bool) -> bool {
+    async fn forward(
+        &self,
+        code: u8,
+        seq: [u8; 2],
+        m: &Message,
+        direction: &'static str,
+        raw_hex: String,
+        durable: bool,
+    ) -> bool {
         // Without a forwarder there is nowhere to hand frames on; records are confirmed as the Go proxy does.
         let forwarders = &self.shared.forwarders;
         if forwarders.is_empty() {
@@ -386,7 +483,10 @@ impl Session {
         }
         let mut buf = Vec::with_capacity(256);
         m.write_json(&mut buf);
-        let Ok(body) = String::from_utf8(buf).map_err(|e| e.to_string()).and_then(|t| serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string())) else {
+        let Ok(body) = String::from_utf8(buf)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::value::RawValue::from_string(t).map_err(|e| e.to_string()))
+        else {
             return false;
         };
         let p = Payload::Frame(Forwarded {
@@ -401,11 +501,19 @@ impl Session {
         });
         if durable {
             // Billing data: delivered only when every sink has it.
-            let all = futures::future::join_all(forwarders.iter().map(|fw| Box::pin(fw.forward_durable(p.clone()))));
+            let all = futures::future::join_all(
+                forwarders
+                    .iter()
+                    .map(|fw| Box::pin(fw.forward_durable(p.clone()))),
+            );
             all.await.iter().all(Result::is_ok)
         } else {
             // Every sink gets the frame (no short-circuit); false when any queue dropped it.
-            let dropped = forwarders.iter().map(|fw| fw.forward(p.clone())).filter(|queued| !queued).count();
+            let dropped = forwarders
+                .iter()
+                .map(|fw| fw.forward(p.clone()))
+                .filter(|queued| !queued)
+                .count();
             dropped == 0
         }
     }
@@ -428,7 +536,11 @@ impl Session {
         if let Some(pile) = self.pile {
             if self.shared.registry.remove(&pile, self.conn_id) {
                 self.shared.metrics.piles_online.fetch_sub(1, Relaxed);
-                info!(conn_id = self.conn_id, pile = self.pile_text(), "pile offline");
+                info!(
+                    conn_id = self.conn_id,
+                    pile = self.pile_text(),
+                    "pile offline"
+                );
                 self.event(EventKind::Offline);
             }
         }

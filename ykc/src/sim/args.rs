@@ -135,7 +135,10 @@ impl SimArgs {
         if self.duration.is_zero() || self.duration > MAX_DURATION {
             return bad("--duration must be above 0 and at most 1h");
         }
-        if self.ramp > MAX_DURATION || self.progress_interval > MAX_DURATION || self.reconnect_delay > MAX_DURATION {
+        if self.ramp > MAX_DURATION
+            || self.progress_interval > MAX_DURATION
+            || self.reconnect_delay > MAX_DURATION
+        {
             return bad("--ramp, --progress-interval and --reconnect-delay must be at most 1h");
         }
         let intervals = [
@@ -145,7 +148,10 @@ impl SimArgs {
             self.record_resend_interval,
             self.connect_timeout,
         ];
-        if intervals.iter().any(|d| *d < MIN_INTERVAL || *d > MAX_DURATION) {
+        if intervals
+            .iter()
+            .any(|d| *d < MIN_INTERVAL || *d > MAX_DURATION)
+        {
             return bad("intervals and timeouts must be 10ms..=1h");
         }
         if self.record_max_resends > MAX_RECORD_RESENDS || self.max_reconnects > MAX_RECONNECTS {
@@ -193,15 +199,23 @@ pub fn parse_target(s: &str) -> Result<SocketAddr, String> {
 /// A duration like `500ms`, `10s`, `1.5s`, `2m`, `1h` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().map_err(|_| format!("`{s}` is not a duration like 500ms, 10s, 5m, 1h"))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 500ms, 10s, 5m, 1h"))?;
     let scale = match unit.trim() {
         "ms" => 0.001,
         "" | "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        other => return Err(format!("unknown unit `{other}` in `{s}` (use ms, s, m or h)")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{s}` (use ms, s, m or h)"
+            ))
+        }
     };
     let secs = value * scale;
     if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
@@ -232,7 +246,9 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 pub fn parse_pile_code(s: &str) -> Result<u64, String> {
     let t = s.trim();
     if t.is_empty() || t.len() > 14 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{s}` is not a pile code of up to 14 decimal digits"));
+        return Err(format!(
+            "`{s}` is not a pile code of up to 14 decimal digits"
+        ));
     }
     t.parse().map_err(|_| format!("`{s}` is not a pile code"))
 }
@@ -241,7 +257,9 @@ pub fn parse_pile_code(s: &str) -> Result<u64, String> {
 fn parse_model_no(s: &str) -> Result<[u8; 2], String> {
     let t = s.trim();
     if t.len() != 4 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{s}` is not a billing model number of 4 digits (e.g. 0100)"));
+        return Err(format!(
+            "`{s}` is not a billing model number of 4 digits (e.g. 0100)"
+        ));
     }
     let d: Vec<u8> = t.bytes().map(|b| b - b'0').collect();
     match d.as_slice() {
@@ -270,8 +288,14 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(parse_target("127.0.0.1:27600"), Ok("127.0.0.1:27600".parse().unwrap()));
-        assert_eq!(parse_target("localhost:9"), Ok("127.0.0.1:9".parse().unwrap()));
+        assert_eq!(
+            parse_target("127.0.0.1:27600"),
+            Ok("127.0.0.1:27600".parse().unwrap())
+        );
+        assert_eq!(
+            parse_target("localhost:9"),
+            Ok("127.0.0.1:9".parse().unwrap())
+        );
         assert!(parse_target("[::1]:27600").is_ok());
         assert!(parse_target("127.8.9.10:1").is_ok());
         let e = parse_target("10.0.0.1:27600").unwrap_err();
@@ -291,12 +315,38 @@ mod tests {
         assert_eq!(a.crc_order, CrcOrderArg::Le);
         assert_eq!(a.billing_model, [0, 0]);
         a.validate().unwrap();
-        assert!(SimArgs::try_parse_from(["sim"]).is_err(), "--duration is required");
+        assert!(
+            SimArgs::try_parse_from(["sim"]).is_err(),
+            "--duration is required"
+        );
         assert!(SimArgs::try_parse_from(["sim", "--duration", "2h"]).is_err());
-        assert!(SimArgs::try_parse_from(["sim", "--duration", "1s", "--target", "192.168.1.2:27600"]).is_err());
+        assert!(SimArgs::try_parse_from([
+            "sim",
+            "--duration",
+            "1s",
+            "--target",
+            "192.168.1.2:27600"
+        ])
+        .is_err());
         assert!(SimArgs::try_parse_from(["sim", "--duration", "1s", "--piles", "0"]).is_err());
-        assert!(SimArgs::try_parse_from(["sim", "--duration", "1s", "--pile-code-base", "123456789012345"]).is_err());
-        let b = SimArgs::try_parse_from(["sim", "--duration", "1s", "--billing-model", "0100", "--crc-order", "be"]).unwrap();
+        assert!(SimArgs::try_parse_from([
+            "sim",
+            "--duration",
+            "1s",
+            "--pile-code-base",
+            "123456789012345"
+        ])
+        .is_err());
+        let b = SimArgs::try_parse_from([
+            "sim",
+            "--duration",
+            "1s",
+            "--billing-model",
+            "0100",
+            "--crc-order",
+            "be",
+        ])
+        .unwrap();
         assert_eq!(b.billing_model, [0x01, 0x00]);
         assert_eq!(CrcOrder::from(b.crc_order), CrcOrder::HighFirst);
         let mut c = b.clone();

@@ -9,7 +9,9 @@ pub(crate) fn now_cp56() -> Cp56Time {
 
 /// The half-hour rate slot (0–47) of the local time now.
 pub(crate) fn rate_slot_now() -> usize {
-    now_cp56().datetime().map_or(0, |d| usize::from(d.hour) * 2 + usize::from(d.minute >= 30))
+    now_cp56()
+        .datetime()
+        .map_or(0, |d| usize::from(d.hour) * 2 + usize::from(d.minute >= 30))
 }
 
 #[cfg(test)]

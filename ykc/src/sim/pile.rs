@@ -19,9 +19,10 @@ use tokio::time::{sleep_until, timeout, timeout_at, Instant};
 use tokio_util::codec::{Encoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 use ykc::frames::{
-    BillingModelRequest, BillingModelVerifyRequest, BillingModelVerifyResponseVerifyResult, HeartbeatRequest,
-    HeartbeatRequestGunStatus, LoginRequest, LoginRequestCarrier, LoginRequestNetworkType, LoginRequestPileType,
-    LoginResponseLoginResult, TransactionRecordAckConfirmResult,
+    BillingModelRequest, BillingModelVerifyRequest, BillingModelVerifyResponseVerifyResult,
+    HeartbeatRequest, HeartbeatRequestGunStatus, LoginRequest, LoginRequestCarrier,
+    LoginRequestNetworkType, LoginRequestPileType, LoginResponseLoginResult,
+    TransactionRecordAckConfirmResult,
 };
 use ykc::{Ascii, Bcd, CrcOrder, Direction, FrameCodec, Message, OutFrame, OwnedFrame, StreamItem};
 
@@ -87,7 +88,6 @@ enum Phase {
     Online,
 }
 
-
 #[derive(Debug)]
 struct Gun {
     no: Bcd<1>,
@@ -112,7 +112,6 @@ struct Pending {
     seq: [u8; 2],
     sent: Instant,
 }
-
 
 /// One simulated pile.
 pub(crate) struct Pile {
@@ -177,7 +176,10 @@ fn io_kind(e: &std::io::Error) -> &'static str {
 }
 
 fn map(pairs: &[(&str, &str)]) -> Map<String, Value> {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), Value::String((*v).to_string()))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), Value::String((*v).to_string())))
+        .collect()
 }
 
 impl Pile {
@@ -185,7 +187,11 @@ impl Pile {
         let code = bcd7(plan.args.pile_code_base.saturating_add(u64::from(index)));
         let now = Instant::now();
         let guns = (1..=plan.args.guns)
-            .map(|n| Gun { no: gun_bcd(n), meter: 10_000_000 + u64::from(index) * 1000, charge: None })
+            .map(|n| Gun {
+                no: gun_bcd(n),
+                meter: 10_000_000 + u64::from(index) * 1000,
+                charge: None,
+            })
             .collect();
         let enc = FrameCodec::new().with_default_order(plan.crc);
         let model = Model::new(plan.args.billing_model);
@@ -215,7 +221,9 @@ impl Pile {
     pub(crate) async fn run(mut self) {
         let plan = Arc::clone(&self.plan);
         let args = &plan.args;
-        let offset = args.ramp.mul_f64(f64::from(self.index) / f64::from(args.piles.max(1)));
+        let offset = args
+            .ramp
+            .mul_f64(f64::from(self.index) / f64::from(args.piles.max(1)));
         if !self.pause_until(plan.start + offset).await {
             return;
         }
@@ -259,7 +267,10 @@ impl Pile {
                 break;
             }
             reconnects += 1;
-            if !self.pause_until(Instant::now() + args.reconnect_delay).await {
+            if !self
+                .pause_until(Instant::now() + args.reconnect_delay)
+                .await
+            {
                 break;
             }
         }
@@ -280,7 +291,11 @@ impl Pile {
         let deadline = self.plan.deadline;
         let stop = self.plan.stop.clone();
         let (rd, mut wr) = stream.split();
-        let mut reader = FramedRead::with_capacity(rd, FrameCodec::new().with_default_order(self.plan.crc), READ_BUFFER);
+        let mut reader = FramedRead::with_capacity(
+            rd,
+            FrameCodec::new().with_default_order(self.plan.crc),
+            READ_BUFFER,
+        );
         self.begin_session();
         let sleep = sleep_until(deadline);
         tokio::pin!(sleep);
@@ -359,7 +374,11 @@ impl Pile {
             return Ok(());
         }
         let limit = Instant::now() + self.plan.args.reply_timeout;
-        let res = timeout_at(limit.min(self.plan.deadline + GRACE), wr.write_all(&self.wbuf)).await;
+        let res = timeout_at(
+            limit.min(self.plan.deadline + GRACE),
+            wr.write_all(&self.wbuf),
+        )
+        .await;
         let queued = std::mem::take(&mut self.queued);
         self.wbuf.clear();
         match res {
@@ -400,10 +419,13 @@ impl Pile {
                 break;
             }
             self.pending.remove(0);
-            self.stats.error(&format!("reply_timeout_0x{:02X}", p.reply));
+            self.stats
+                .error(&format!("reply_timeout_0x{:02X}", p.reply));
             match p.reply {
                 0x02 => return Err(End::Lost("login_timeout")),
-                0x06 | 0x0A if self.phase != Phase::Online => return Err(End::Lost("billing_model_timeout")),
+                0x06 | 0x0A if self.phase != Phase::Online => {
+                    return Err(End::Lost("billing_model_timeout"))
+                }
                 _ => {}
             }
         }
@@ -411,15 +433,24 @@ impl Pile {
             return Ok(());
         }
         let args = &self.plan.args;
-        let (hb, rt_int, resend, max_resends) =
-            (args.heartbeat_interval, args.realtime_interval, args.record_resend_interval, args.record_max_resends);
+        let (hb, rt_int, resend, max_resends) = (
+            args.heartbeat_interval,
+            args.realtime_interval,
+            args.record_resend_interval,
+            args.record_max_resends,
+        );
         if now >= self.next_heartbeat {
             if self.heartbeats_unanswered >= HEARTBEATS_MISSED {
                 return Err(End::Lost("heartbeat_lost"));
             }
             for g in 0..self.guns.len() {
                 let no = self.guns.get(g).map_or(gun_bcd(1), |gun| gun.no);
-                let m = HeartbeatRequest { pile_code: self.code, gun_no: no, gun_status: HeartbeatRequestGunStatus::Normal, trailing: Vec::new() };
+                let m = HeartbeatRequest {
+                    pile_code: self.code,
+                    gun_no: no,
+                    gun_status: HeartbeatRequestGunStatus::Normal,
+                    trailing: Vec::new(),
+                };
                 self.queue_request(&Message::HeartbeatRequest(m));
             }
             self.heartbeats_unanswered += 1;
@@ -433,7 +464,9 @@ impl Pile {
         }
         let mut i = 0;
         while i < self.records.len() {
-            let Some(r) = self.records.get_mut(i) else { break };
+            let Some(r) = self.records.get_mut(i) else {
+                break;
+            };
             if now < r.next {
                 i += 1;
                 continue;
@@ -507,18 +540,28 @@ impl Pile {
     /// Matches a reply to the request it answers (reply code + sequence bytes) and records the latency.
     fn correlate(&mut self, code: u8, seq: [u8; 2]) {
         let now = Instant::now();
-        let hit = match self.pending.iter().position(|p| p.reply == code && p.seq == seq) {
+        let hit = match self
+            .pending
+            .iter()
+            .position(|p| p.reply == code && p.seq == seq)
+        {
             Some(i) => Some(i),
             None => {
                 let i = self.pending.iter().position(|p| p.reply == code);
-                self.stats.error(if i.is_some() { "reply_seq_mismatch" } else { "unsolicited_reply" });
+                self.stats.error(if i.is_some() {
+                    "reply_seq_mismatch"
+                } else {
+                    "unsolicited_reply"
+                });
                 i
             }
         };
         if let Some(i) = hit {
             let p = self.pending.remove(i);
             let us = now.saturating_duration_since(p.sent).as_micros();
-            self.stats.latency_us.record(u64::try_from(us).unwrap_or(u64::MAX));
+            self.stats
+                .latency_us
+                .record(u64::try_from(us).unwrap_or(u64::MAX));
         }
     }
 
@@ -537,7 +580,10 @@ impl Pile {
                     self.stats.online.fetch_add(1, Relaxed);
                     self.logged_in = true;
                     self.phase = Phase::Verifying;
-                    let m = BillingModelVerifyRequest { pile_code: self.code, billing_model_no: Bcd(self.model.no) };
+                    let m = BillingModelVerifyRequest {
+                        pile_code: self.code,
+                        billing_model_no: Bcd(self.model.no),
+                    };
                     self.queue_request(&Message::BillingModelVerifyRequest(m));
                 } else {
                     return Err(End::Lost("login_refused"));
@@ -549,7 +595,9 @@ impl Pile {
                     self.go_online();
                 } else {
                     self.phase = Phase::RequestingModel;
-                    self.queue_request(&Message::BillingModelRequest(BillingModelRequest { pile_code: self.code }));
+                    self.queue_request(&Message::BillingModelRequest(BillingModelRequest {
+                        pile_code: self.code,
+                    }));
                 }
             }
             Message::BillingModelResponse(r) => {
@@ -558,7 +606,11 @@ impl Pile {
                     self.go_online();
                 }
             }
-            Message::TransactionRecordAck(r) => match self.records.iter().position(|u| u.serial == r.transaction_serial) {
+            Message::TransactionRecordAck(r) => match self
+                .records
+                .iter()
+                .position(|u| u.serial == r.transaction_serial)
+            {
                 Some(i) => {
                     self.records.remove(i);
                     if r.confirm_result != TransactionRecordAckConfirmResult::Success {
@@ -592,10 +644,12 @@ impl Pile {
         match msg {
             Message::RemoteStartRequest(r) => self.remote_start(f, msg, r),
             Message::RemoteStopRequest(r) => self.remote_stop(f, msg, r),
-            Message::ReadRealtimeDataRequest(r) if r.pile_code == self.code => match self.gun_index(r.gun_no) {
-                Some(g) => self.queue_realtime(g, Instant::now(), Some(f)),
-                None => self.answer(f, msg, &Map::new()),
-            },
+            Message::ReadRealtimeDataRequest(r) if r.pile_code == self.code => {
+                match self.gun_index(r.gun_no) {
+                    Some(g) => self.queue_realtime(g, Instant::now(), Some(f)),
+                    None => self.answer(f, msg, &Map::new()),
+                }
+            }
             Message::BillingModelSetRequest(r) => {
                 adopt_model!(self.model, r);
                 self.answer(f, msg, &Map::new());
@@ -610,7 +664,8 @@ impl Pile {
             Ok(reply) => self.queue_reply(f, &reply),
             Err(e) => {
                 tracing::debug!(pile = %self.code, code = f.header.code, error = %e, "no answer");
-                self.stats.error(&format!("no_answer_0x{:02X}", f.header.code));
+                self.stats
+                    .error(&format!("no_answer_0x{:02X}", f.header.code));
             }
         }
     }
@@ -632,7 +687,8 @@ impl Pile {
         match m.encode(&mut self.body) {
             Ok(()) => Some(Bytes::copy_from_slice(&self.body)),
             Err(_) => {
-                self.stats.error(&format!("encode_error_0x{:02X}", m.code()));
+                self.stats
+                    .error(&format!("encode_error_0x{:02X}", m.code()));
                 None
             }
         }
@@ -647,7 +703,13 @@ impl Pile {
 
     fn queue_raw_request(&mut self, code: u8, body: Bytes) {
         let seq = self.next_seq();
-        let out = OutFrame { seq, encrypt: 0, code, body, crc_order: Some(self.plan.crc) };
+        let out = OutFrame {
+            seq,
+            encrypt: 0,
+            code,
+            body,
+            crc_order: Some(self.plan.crc),
+        };
         if !self.queue(out) {
             return;
         }
@@ -656,7 +718,11 @@ impl Pile {
                 self.pending.remove(0);
                 self.stats.error("pending_overflow");
             }
-            self.pending.push(Pending { reply, seq, sent: Instant::now() });
+            self.pending.push(Pending {
+                reply,
+                seq,
+                sent: Instant::now(),
+            });
         }
     }
 

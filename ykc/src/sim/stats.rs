@@ -148,12 +148,19 @@ impl Stats {
 
     /// A copy of the error counts.
     pub fn errors(&self) -> BTreeMap<String, u64> {
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// All errors counted so far.
     pub fn error_total(&self) -> u64 {
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
     }
 }
 

@@ -62,11 +62,17 @@ impl<const N: usize> Bcd<N> {
     pub fn from_digits(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if s.len() > 2 * N {
-            return Err(format!("`{s}` has {} digits, at most {} fit", s.len(), 2 * N));
+            return Err(format!(
+                "`{s}` has {} digits, at most {} fit",
+                s.len(),
+                2 * N
+            ));
         }
         let mut nibbles = vec![0u8; 2 * N - s.len()];
         for c in s.chars() {
-            let d = c.to_digit(16).ok_or_else(|| format!("`{c}` is not a digit in `{s}`"))?;
+            let d = c
+                .to_digit(16)
+                .ok_or_else(|| format!("`{c}` is not a digit in `{s}`"))?;
             nibbles.push(d as u8);
         }
         let mut out = [0u8; N];

@@ -90,7 +90,9 @@ impl<const N: usize> WireValue for Hex<N> {
         super::push_hex_json(out, "", &self.0);
     }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
-        let Value::String(s) = v else { return Err(format!("expected a hex string, got {v}")) };
+        let Value::String(s) = v else {
+            return Err(format!("expected a hex string, got {v}"));
+        };
         let b = parse_hex(s)?;
         if b.len() > N {
             return Err(format!("{} bytes given, the field holds {N}", b.len()));
@@ -118,12 +120,19 @@ impl<'a> AsciiRef<'a> {
 
 /// Strips trailing 0x00 (and 0xFF "absent") padding.
 fn trim_pad(b: &[u8]) -> &[u8] {
-    let end = b.iter().rposition(|c| *c != 0x00 && *c != 0xFF).map_or(0, |p| p + 1);
+    let end = b
+        .iter()
+        .rposition(|c| *c != 0x00 && *c != 0xFF)
+        .map_or(0, |p| p + 1);
     b.get(..end).unwrap_or_default()
 }
 
 /// JSON of ASCII bytes: the text without padding, reversed where the spec says; null when absent.
-pub(crate) fn write_ascii<S: Serializer>(bytes: &[u8], meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn write_ascii<S: Serializer>(
+    bytes: &[u8],
+    meta: &FieldMeta,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     if trim_pad(bytes).is_empty() {
         return s.serialize_none();
     }
@@ -194,7 +203,10 @@ mod tests {
 
     #[test]
     fn reversed_vin_round_trips() {
-        let meta = FieldMeta { reversed: true, ..FieldMeta::new("vin", FieldKind::Ascii, 5) };
+        let meta = FieldMeta {
+            reversed: true,
+            ..FieldMeta::new("vin", FieldKind::Ascii, 5)
+        };
         let (a, _) = Ascii::<5>::decode(b"EDCBA");
         let j = serde_json::to_value(crate::__private::Json(&a, &meta)).unwrap();
         assert_eq!(j, serde_json::json!("ABCDE"));

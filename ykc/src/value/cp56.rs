@@ -38,7 +38,9 @@ fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -55,7 +57,11 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
 }
 
 impl Cp56Time {
@@ -93,14 +99,25 @@ impl Cp56Time {
             return Err(format!("{dt:?} is not a valid CP56Time2a time"));
         }
         let ms = (u16::from(dt.second) * 1000 + dt.millis).to_le_bytes();
-        Ok(Cp56Time([ms[0], ms[1], dt.minute, dt.hour, dt.day, dt.month, (dt.year - 2000) as u8]))
+        Ok(Cp56Time([
+            ms[0],
+            ms[1],
+            dt.minute,
+            dt.hour,
+            dt.day,
+            dt.month,
+            (dt.year - 2000) as u8,
+        ]))
     }
 
     /// The time `unix_ms` milliseconds after 1970-01-01 UTC, as local time at `offset_secs` east of UTC
     /// (the protocol's piles run on UTC+8: 28 800).
     pub fn from_unix_ms(unix_ms: u64, offset_secs: i64) -> Result<Self, String> {
         let local_ms = i64::try_from(unix_ms).map_err(|e| e.to_string())? + offset_secs * 1000;
-        let (days, ms_of_day) = (local_ms.div_euclid(86_400_000), local_ms.rem_euclid(86_400_000));
+        let (days, ms_of_day) = (
+            local_ms.div_euclid(86_400_000),
+            local_ms.rem_euclid(86_400_000),
+        );
         let (year, month, day) = civil_from_days(days);
         let secs = ms_of_day / 1000;
         let dt = DateTime {
@@ -117,7 +134,10 @@ impl Cp56Time {
 
     /// Now, in the piles' local time (UTC+8).
     pub fn now() -> Result<Self, String> {
-        let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis();
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?
+            .as_millis();
         Cp56Time::from_unix_ms(u64::try_from(ms).map_err(|e| e.to_string())?, 8 * 3600)
     }
 
@@ -126,14 +146,20 @@ impl Cp56Time {
         let bad = || format!("`{s}` is not a time like 2020-03-16T17:14:47.000+08:00");
         let t = s.trim();
         let t = t.strip_suffix("+08:00").unwrap_or(t);
-        let n = |r: std::ops::Range<usize>| t.get(r).and_then(|x| x.parse::<u16>().ok()).ok_or_else(bad);
-        let sep_ok = t.get(4..5) == Some("-") && t.get(7..8) == Some("-") && t.get(13..14) == Some(":");
+        let n = |r: std::ops::Range<usize>| {
+            t.get(r).and_then(|x| x.parse::<u16>().ok()).ok_or_else(bad)
+        };
+        let sep_ok =
+            t.get(4..5) == Some("-") && t.get(7..8) == Some("-") && t.get(13..14) == Some(":");
         if !sep_ok || !matches!(t.get(10..11), Some("T" | " ")) {
             return Err(bad());
         }
         let millis = match t.get(19..) {
             None | Some("") => 0,
-            Some(frac) => frac.strip_prefix('.').and_then(|f| f.parse::<u16>().ok()).ok_or_else(bad)?,
+            Some(frac) => frac
+                .strip_prefix('.')
+                .and_then(|f| f.parse::<u16>().ok())
+                .ok_or_else(bad)?,
         };
         let dt = DateTime {
             year: n(0..4)?,
@@ -220,7 +246,9 @@ impl WireValue for Cp56Time {
         }
     }
     fn from_json(v: &Value, _meta: &FieldMeta) -> Result<Self, String> {
-        let Value::String(s) = v else { return Err(format!("expected a time string, got {v}")) };
+        let Value::String(s) = v else {
+            return Err(format!("expected a time string, got {v}"));
+        };
         if s.len() == 14 && !s.contains('-') {
             let b = super::bytes::parse_hex(s)?;
             return Ok(Cp56Time(super::to_array(&b)));
@@ -245,7 +273,12 @@ mod tests {
         // 2020-03-16T09:14:47Z = 17:14:47 at UTC+8 (the ERRATA T2 sample).
         let t = Cp56Time::from_unix_ms(1_584_350_087_000, 8 * 3600).unwrap();
         assert_eq!(t.0, [0x98, 0xB7, 0x0E, 0x11, 0x10, 0x03, 0x14]);
-        assert_eq!(Cp56Time::from_unix_ms(951_782_400_000, 0).unwrap().to_string(), "2000-02-29T00:00:00.000+08:00");
+        assert_eq!(
+            Cp56Time::from_unix_ms(951_782_400_000, 0)
+                .unwrap()
+                .to_string(),
+            "2000-02-29T00:00:00.000+08:00"
+        );
     }
 
     #[test]

@@ -13,10 +13,14 @@ impl Serialize for FieldJson<'_> {
         let (b, meta) = (self.0, self.1);
         match meta.kind {
             FieldKind::Bcd => super::serialize_hex_digits(b, s),
-            FieldKind::Uint | FieldKind::Bits => super::uint::write_int(super::uint::read_le(b), meta, s),
+            FieldKind::Uint | FieldKind::Bits => {
+                super::uint::write_int(super::uint::read_le(b), meta, s)
+            }
             FieldKind::Ascii => super::bytes::write_ascii(b, meta, s),
             FieldKind::Cp56Time => s.collect_str(&Cp56Time(super::to_array(b))),
-            FieldKind::Bytes | FieldKind::Group | FieldKind::Trailing => super::serialize_hex_digits(b, s),
+            FieldKind::Bytes | FieldKind::Group | FieldKind::Trailing => {
+                super::serialize_hex_digits(b, s)
+            }
             FieldKind::Layout => s.serialize_none(),
         }
     }
@@ -33,7 +37,10 @@ pub fn partial(fields: &[FieldMeta], body: &[u8]) -> serde_json::Map<String, ser
         }
         if f.kind == FieldKind::Group {
             let rest = body.get(at..).unwrap_or_default();
-            let items: Vec<_> = rest.chunks_exact(f.len.max(1)).map(|c| serde_json::Value::Object(partial(f.items, c))).collect();
+            let items: Vec<_> = rest
+                .chunks_exact(f.len.max(1))
+                .map(|c| serde_json::Value::Object(partial(f.items, c)))
+                .collect();
             out.insert(f.name.to_string(), serde_json::Value::Array(items));
             break;
         }
@@ -42,11 +49,18 @@ pub fn partial(fields: &[FieldMeta], body: &[u8]) -> serde_json::Map<String, ser
             crate::meta::Repeat::Fixed(n) => n,
             _ => break,
         };
-        let Some(bytes) = body.get(at..at + f.len * n) else { break };
+        let Some(bytes) = body.get(at..at + f.len * n) else {
+            break;
+        };
         let value = if n == 1 {
             serde_json::to_value(FieldJson(bytes, f))
         } else {
-            serde_json::to_value(bytes.chunks(f.len.max(1)).map(|c| FieldJson(c, f)).collect::<Vec<_>>())
+            serde_json::to_value(
+                bytes
+                    .chunks(f.len.max(1))
+                    .map(|c| FieldJson(c, f))
+                    .collect::<Vec<_>>(),
+            )
         };
         if let Ok(v) = value {
             out.insert(f.name.to_string(), v);

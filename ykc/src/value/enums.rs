@@ -34,7 +34,12 @@ pub fn render_fragments(values: &[EnumValue]) -> Vec<Option<Box<serde_json::valu
     values
         .iter()
         .map(|v| {
-            let text = serde_json::to_string(&EnumJson { code: v.code, name: Some(v.name), zh: Some(v.zh) }).ok()?;
+            let text = serde_json::to_string(&EnumJson {
+                code: v.code,
+                name: Some(v.name),
+                zh: Some(v.zh),
+            })
+            .ok()?;
             serde_json::value::RawValue::from_string(text).ok()
         })
         .collect()
@@ -65,7 +70,12 @@ fn lookup(values: &[EnumValue], v: &Value) -> Result<u64, String> {
             .iter()
             .find(|e| e.name == t || e.zh == t)
             .map(|e| e.code)
-            .ok_or_else(|| format!("`{t}` is not one of {:?}", values.iter().map(|e| e.name).collect::<Vec<_>>()))
+            .ok_or_else(|| {
+                format!(
+                    "`{t}` is not one of {:?}",
+                    values.iter().map(|e| e.name).collect::<Vec<_>>()
+                )
+            })
     };
     match v {
         Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a code")),
@@ -98,7 +108,12 @@ impl<E: CodeEnum> WireValue for E {
             return raw.serialize(s);
         }
         let e = self.entry();
-        EnumJson { code: self.code(), name: e.map(|e| e.name), zh: e.map(|e| e.zh) }.serialize(s)
+        EnumJson {
+            code: self.code(),
+            name: e.map(|e| e.name),
+            zh: e.map(|e| e.zh),
+        }
+        .serialize(s)
     }
     fn write_json_bytes(&self, meta: &FieldMeta, out: &mut Vec<u8>) {
         match self.json_fragment() {

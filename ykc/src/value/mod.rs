@@ -91,12 +91,19 @@ pub fn push_u64(out: &mut Vec<u8>, v: u64) {
 
 /// Serializes `bytes` as a string of two uppercase hex digits per byte, built on the stack
 /// (one `serialize_str` instead of one formatter call per digit).
-pub(crate) fn serialize_hex_digits<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_hex_digits<S: serde::Serializer>(
+    bytes: &[u8],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     serialize_hex_prefixed("", bytes, s)
 }
 
 /// Like [`serialize_hex_digits`] with a prefix such as `0x`. Bodies up to 255 bytes stay on the stack.
-pub fn serialize_hex_prefixed<S: serde::Serializer>(prefix: &str, bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_hex_prefixed<S: serde::Serializer>(
+    prefix: &str,
+    bytes: &[u8],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let mut small = [0u8; 72];
     let mut big;
     let need = prefix.len() + bytes.len() * 2;
@@ -109,7 +116,12 @@ pub fn serialize_hex_prefixed<S: serde::Serializer>(prefix: &str, bytes: &[u8], 
     write_hex(prefix, bytes, buf, s)
 }
 
-fn write_hex<S: serde::Serializer>(prefix: &str, bytes: &[u8], buf: &mut [u8], s: S) -> Result<S::Ok, S::Error> {
+fn write_hex<S: serde::Serializer>(
+    prefix: &str,
+    bytes: &[u8],
+    buf: &mut [u8],
+    s: S,
+) -> Result<S::Ok, S::Error> {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let p = prefix.len();
     let Some(out) = buf.get_mut(..p + bytes.len() * 2) else {
@@ -118,7 +130,11 @@ fn write_hex<S: serde::Serializer>(prefix: &str, bytes: &[u8], buf: &mut [u8], s
     let (head, digits) = out.split_at_mut(p);
     head.copy_from_slice(prefix.as_bytes());
     for (pair, b) in digits.chunks_exact_mut(2).zip(bytes) {
-        if let ([hi, lo], Some(h), Some(l)) = (pair, DIGITS.get(usize::from(b >> 4)), DIGITS.get(usize::from(b & 0x0F))) {
+        if let ([hi, lo], Some(h), Some(l)) = (
+            pair,
+            DIGITS.get(usize::from(b >> 4)),
+            DIGITS.get(usize::from(b & 0x0F)),
+        ) {
             *hi = *h;
             *lo = *l;
         }

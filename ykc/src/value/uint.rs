@@ -9,7 +9,10 @@ use serde_json::Value;
 
 /// Reads up to 8 bytes as a little-endian integer.
 pub fn read_le(bytes: &[u8]) -> u64 {
-    bytes.iter().rev().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+    bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
 }
 
 /// Writes `v` little-endian into `out`; fails when it does not fit.
@@ -33,7 +36,11 @@ fn scaled(raw: u64, meta: &FieldMeta) -> Option<f64> {
     Some(raw as f64 / div + meta.offset as f64)
 }
 
-pub(crate) fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn write_int<S: Serializer>(
+    raw: u64,
+    meta: &FieldMeta,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     if meta.null_when_zero && raw == 0 {
         return s.serialize_none();
     }
@@ -45,7 +52,14 @@ pub(crate) fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Resu
             if b.width == 1 && b.values.is_empty() {
                 m.serialize_entry(b.name, &(v == 1))?;
             } else if let Some(e) = b.values.iter().find(|e| e.code == v) {
-                m.serialize_entry(b.name, &super::enums::EnumJson { code: v, name: Some(e.name), zh: Some(e.zh) })?;
+                m.serialize_entry(
+                    b.name,
+                    &super::enums::EnumJson {
+                        code: v,
+                        name: Some(e.name),
+                        zh: Some(e.zh),
+                    },
+                )?;
             } else {
                 m.serialize_entry(b.name, &v)?;
             }
@@ -54,7 +68,12 @@ pub(crate) fn write_int<S: Serializer>(raw: u64, meta: &FieldMeta, s: S) -> Resu
     }
     if !meta.values.is_empty() {
         let e = meta.values.iter().find(|e| e.code == raw);
-        return super::enums::EnumJson { code: raw, name: e.map(|e| e.name), zh: e.map(|e| e.zh) }.serialize(s);
+        return super::enums::EnumJson {
+            code: raw,
+            name: e.map(|e| e.name),
+            zh: e.map(|e| e.zh),
+        }
+        .serialize(s);
     }
     match scaled(raw, meta) {
         None => s.serialize_u64(raw),
@@ -68,11 +87,21 @@ fn int_from_json(v: &Value, meta: &FieldMeta) -> Result<u64, String> {
         Value::Null if meta.null_when_zero => Ok(0),
         Value::Object(o) => o.get("raw").map_or_else(
             || Err("object needs a `raw` number".to_string()),
-            |r| int_from_json(r, &FieldMeta { kind: FieldKind::Uint, ..*meta }),
+            |r| {
+                int_from_json(
+                    r,
+                    &FieldMeta {
+                        kind: FieldKind::Uint,
+                        ..*meta
+                    },
+                )
+            },
         ),
         Value::Number(n) => {
             if meta.decimals == 0 && meta.offset == 0 {
-                return n.as_u64().ok_or_else(|| format!("{n} is not an unsigned integer"));
+                return n
+                    .as_u64()
+                    .ok_or_else(|| format!("{n} is not an unsigned integer"));
             }
             let f = n.as_f64().ok_or_else(|| format!("{n} is not a number"))?;
             let raw = ((f - meta.offset as f64) * 10f64.powi(meta.decimals as i32)).round();
@@ -141,13 +170,29 @@ mod tests {
 
     #[test]
     fn scaled_json() {
-        let meta = FieldMeta { decimals: 5, ..FieldMeta::new("rate", FieldKind::Uint, 4) };
+        let meta = FieldMeta {
+            decimals: 5,
+            ..FieldMeta::new("rate", FieldKind::Uint, 4)
+        };
         let v = serde_json::to_value(crate::__private::Json(&200_000u32, &meta)).unwrap();
         assert_eq!(v, serde_json::json!(2.0));
-        assert_eq!(u32::from_json(&serde_json::json!(2.0), &meta).unwrap(), 200_000);
-        let t = FieldMeta { offset: -50, null_when_zero: true, ..FieldMeta::new("t", FieldKind::Uint, 1) };
-        assert_eq!(serde_json::to_value(crate::__private::Json(&0u8, &t)).unwrap(), Value::Null);
-        assert_eq!(serde_json::to_value(crate::__private::Json(&75u8, &t)).unwrap(), serde_json::json!(25));
+        assert_eq!(
+            u32::from_json(&serde_json::json!(2.0), &meta).unwrap(),
+            200_000
+        );
+        let t = FieldMeta {
+            offset: -50,
+            null_when_zero: true,
+            ..FieldMeta::new("t", FieldKind::Uint, 1)
+        };
+        assert_eq!(
+            serde_json::to_value(crate::__private::Json(&0u8, &t)).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            serde_json::to_value(crate::__private::Json(&75u8, &t)).unwrap(),
+            serde_json::json!(25)
+        );
         assert_eq!(u8::from_json(&serde_json::json!(25), &t).unwrap(), 75);
     }
 }

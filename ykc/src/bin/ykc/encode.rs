@@ -39,7 +39,10 @@ pub struct EncodeArgs {
 /// Resolves a frame type given as a code or a name.
 pub fn frame_code(s: &str) -> Result<u8, String> {
     let t = s.trim();
-    let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
     if let Ok(c) = u8::from_str_radix(hex, 16) {
         return Ok(c);
     }
@@ -56,7 +59,8 @@ fn parse_seq(s: &str) -> Result<[u8; 2], String> {
         Some(h) => u16::from_str_radix(h, 16),
         None => t.parse::<u16>(),
     };
-    v.map(u16::to_le_bytes).map_err(|_| format!("--seq `{s}` is not a number from 0 to 65535"))
+    v.map(u16::to_le_bytes)
+        .map_err(|_| format!("--seq `{s}` is not a number from 0 to 65535"))
 }
 
 fn read_json(a: &EncodeArgs) -> Result<serde_json::Value, String> {
@@ -65,7 +69,9 @@ fn read_json(a: &EncodeArgs) -> Result<serde_json::Value, String> {
         (Some(j), None) if j != "-" => j.clone(),
         _ => {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| e.to_string())?;
             s
         }
     };
@@ -86,15 +92,28 @@ pub fn run(a: &EncodeArgs) -> Result<ExitCode, String> {
         }
     };
     let mut body = bytes::BytesMut::new();
-    let order = if a.crc_order == OrderArg::Be { CrcOrder::HighFirst } else { CrcOrder::LowFirst };
+    let order = if a.crc_order == OrderArg::Be {
+        CrcOrder::HighFirst
+    } else {
+        CrcOrder::LowFirst
+    };
     let mut frame = bytes::BytesMut::new();
     let seq = parse_seq(&a.seq)?;
-    let built = msg.encode(&mut body).and_then(|()| ykc::encode_frame(seq, 0, code, &body, order, &mut frame));
+    let built = msg
+        .encode(&mut body)
+        .and_then(|()| ykc::encode_frame(seq, 0, code, &body, order, &mut frame));
     if let Err(e) = built {
         eprintln!("ykc encode: {e}");
         return Ok(ExitCode::from(1));
     }
     let sep = if a.spaced { " " } else { "" };
-    println!("{}", frame.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(sep));
+    println!(
+        "{}",
+        frame
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    );
     Ok(ExitCode::SUCCESS)
 }

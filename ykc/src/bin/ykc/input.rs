@@ -65,15 +65,22 @@ pub fn parse_hex_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     }
     if high != NONE {
         let digits = out.len() * 2 + 1;
-        return Err(format!("十六进制位数为奇数（{digits}位） / odd number of hex digits ({digits})"));
+        return Err(format!(
+            "十六进制位数为奇数（{digits}位） / odd number of hex digits ({digits})"
+        ));
     }
     Ok(())
 }
 
 /// Names the bad character at byte `at` and its column.
 fn bad_char(text: &[u8], at: usize) -> String {
-    let head = String::from_utf8_lossy(text.get(..at).unwrap_or_default()).chars().count();
-    let ch = String::from_utf8_lossy(text.get(at..).unwrap_or_default()).chars().next().unwrap_or('?');
+    let head = String::from_utf8_lossy(text.get(..at).unwrap_or_default())
+        .chars()
+        .count();
+    let ch = String::from_utf8_lossy(text.get(at..).unwrap_or_default())
+        .chars()
+        .next()
+        .unwrap_or('?');
     let col = head + 1;
     format!("非十六进制字符 '{ch}'（第{col}个字符） / non-hex character '{ch}' at column {col}")
 }

@@ -58,11 +58,17 @@ fn main() -> ExitCode {
 /// Runs the gateway until Ctrl-C.
 fn serve(a: &ykc::gateway::args::ServeArgs) -> Result<ExitCode, String> {
     let config = ykc::gateway::args::load(a).map_err(|e| e.to_string())?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("YKC_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("YKC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    rt.block_on(ykc::gateway::run(config)).map_err(|e| e.to_string())?;
+    rt.block_on(ykc::gateway::run(config))
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -76,5 +82,9 @@ fn sim(a: ykc::sim::SimArgs) -> Result<ExitCode, String> {
         }))
         .map_err(|e| e.to_string())?;
     println!("{}", summary.render(json));
-    Ok(if summary.logins_ok == 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if summary.logins_ok == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -70,11 +70,21 @@ const BLOCK: usize = 1 << 20;
 impl Out {
     /// An empty buffer with the same options.
     fn fork(&self) -> Out {
-        Out { w: Vec::with_capacity(self.w.capacity()), frames: 0, failed: 0, scratch: Vec::new(), ..self.clone() }
+        Out {
+            w: Vec::with_capacity(self.w.capacity()),
+            frames: 0,
+            failed: 0,
+            scratch: Vec::new(),
+            ..self.clone()
+        }
     }
 
     /// Moves the rendered bytes to `sink` and adds the counts.
-    fn drain_into(&mut self, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
+    fn drain_into(
+        &mut self,
+        sink: &mut impl Write,
+        totals: &mut (usize, usize),
+    ) -> std::io::Result<()> {
         sink.write_all(&self.w)?;
         self.w.clear();
         totals.0 += std::mem::take(&mut self.frames);
@@ -84,7 +94,8 @@ impl Out {
 
     /// Every line of a block of text.
     fn block(&mut self, text: &[u8], lang: Lang) -> std::io::Result<()> {
-        text.split(|b| *b == b'\n').try_for_each(|l| self.text(l, lang))
+        text.split(|b| *b == b'\n')
+            .try_for_each(|l| self.text(l, lang))
     }
 
     fn emit(&mut self, env: &Envelope<'_>) -> std::io::Result<()> {
@@ -133,7 +144,13 @@ impl Out {
 
     /// Reads lines in blocks; each block is split in two at a line end and rendered on two
     /// threads, and the halves are written in input order.
-    fn lines(&mut self, mut r: impl Read, lang: Lang, sink: &mut impl Write, totals: &mut (usize, usize)) -> std::io::Result<()> {
+    fn lines(
+        &mut self,
+        mut r: impl Read,
+        lang: Lang,
+        sink: &mut impl Write,
+        totals: &mut (usize, usize),
+    ) -> std::io::Result<()> {
         // One buffer, zeroed once: reads land after the carried-over partial line, a block is cut at
         // its last newline, and the rest moves to the front for the next round.
         let mut buf: Vec<u8> = vec![0; 2 * BLOCK];
@@ -149,7 +166,13 @@ impl Out {
             if filled == 0 {
                 return Ok(());
             }
-            let cut = if eof { filled } else { buf.get(..filled).and_then(|b| b.iter().rposition(|c| *c == b'\n')).map_or(0, |p| p + 1) };
+            let cut = if eof {
+                filled
+            } else {
+                buf.get(..filled)
+                    .and_then(|b| b.iter().rposition(|c| *c == b'\n'))
+                    .map_or(0, |p| p + 1)
+            };
             if cut == 0 {
                 // One line longer than the buffer: grow it and keep reading until the line ends.
                 buf.resize(buf.len() * 2, 0);
@@ -163,12 +186,20 @@ impl Out {
             }
             let text = buf.get(..cut).unwrap_or_default();
             let half = text.len() / 2;
-            let mid = text.get(half..).and_then(|t| t.iter().position(|b| *b == b'\n')).map_or(text.len(), |p| half + p + 1);
-            let (first, second) = (text.get(..mid).unwrap_or_default(), text.get(mid..).unwrap_or_default());
+            let mid = text
+                .get(half..)
+                .and_then(|t| t.iter().position(|b| *b == b'\n'))
+                .map_or(text.len(), |p| half + p + 1);
+            let (first, second) = (
+                text.get(..mid).unwrap_or_default(),
+                text.get(mid..).unwrap_or_default(),
+            );
             std::thread::scope(|sc| {
                 let h = sc.spawn(|| other.block(second, lang));
                 let a = self.block(first, lang);
-                let b = h.join().unwrap_or_else(|_| Err(std::io::Error::other("worker thread panicked")));
+                let b = h
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("worker thread panicked")));
                 a.and(b)
             })?;
             self.drain_into(sink, totals)?;
@@ -205,19 +236,34 @@ impl Out {
 
 /// Runs `ykc parse`.
 pub fn run(a: &ParseArgs) -> Result<ExitCode, String> {
-    let lang = if a.lang == LangArg::En { Lang::En } else { Lang::Zh };
+    let lang = if a.lang == LangArg::En {
+        Lang::En
+    } else {
+        Lang::Zh
+    };
     let stdout = std::io::stdout();
     let pretty = a.pretty || (stdout.is_terminal() && a.format == Format::Json);
     let mut sink = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut out = Out { w: Vec::with_capacity(1 << 20), format: a.format, pretty, strict: a.strict, frames: 0, failed: 0, scratch: Vec::new() };
+    let mut out = Out {
+        w: Vec::with_capacity(1 << 20),
+        format: a.format,
+        pretty,
+        strict: a.strict,
+        frames: 0,
+        failed: 0,
+        scratch: Vec::new(),
+    };
     let mut totals = (0usize, 0usize);
     if a.hex.is_empty() && a.file.is_none() && a.binary.is_none() {
-        return Err("nothing to parse: give hex, `-` for stdin, --file or --binary (see --help)".into());
+        return Err(
+            "nothing to parse: give hex, `-` for stdin, --file or --binary (see --help)".into(),
+        );
     }
     let io = |e: std::io::Error| e.to_string();
     for h in &a.hex {
         if h == "-" {
-            out.lines(std::io::stdin().lock(), lang, &mut sink, &mut totals).map_err(io)?;
+            out.lines(std::io::stdin().lock(), lang, &mut sink, &mut totals)
+                .map_err(io)?;
         } else {
             out.text(h.as_bytes(), lang).map_err(io)?;
         }
@@ -228,14 +274,21 @@ pub fn run(a: &ParseArgs) -> Result<ExitCode, String> {
     }
     if let Some(p) = &a.binary {
         let mut data = Vec::new();
-        std::fs::File::open(p).and_then(|mut f| f.read_to_end(&mut data)).map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::File::open(p)
+            .and_then(|mut f| f.read_to_end(&mut data))
+            .map_err(|e| format!("{}: {e}", p.display()))?;
         out.capture(&data, lang).map_err(io)?;
     }
     out.drain_into(&mut sink, &mut totals).map_err(io)?;
     if totals.0 == 0 {
-        out.emit(&Envelope::failed(Error::Empty, lang)).map_err(io)?;
+        out.emit(&Envelope::failed(Error::Empty, lang))
+            .map_err(io)?;
         out.drain_into(&mut sink, &mut totals).map_err(io)?;
     }
     sink.flush().map_err(io)?;
-    Ok(if totals.1 == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if totals.1 == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

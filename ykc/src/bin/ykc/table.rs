@@ -6,29 +6,81 @@ use ykc::meta::{FieldKind, FieldMeta, Repeat};
 use ykc::value::{FieldJson, HexRef};
 
 fn spaced(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Writes one envelope as a table.
 pub fn write(w: &mut impl Write, env: &Envelope<'_>) -> std::io::Result<()> {
     let v = serde_json::to_value(env).unwrap_or_default();
-    let s = |k: &str| v.get(k).map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).unwrap_or_default();
-    writeln!(w, "{} {} {} ({}) §{}  {}", s("frame_type"), s("frame_type_name"), s("frame_type_name_en"), s("direction"), s("spec_section"), s("msg"))?;
-    writeln!(w, "  seq {}  encrypt {}  length {}  CRC {} / {} valid={} order={}", s("sequence_hex"), s("encrypt_flag"), s("data_length"), s("crc16_received"), s("crc16_calculated"), s("crc16_valid"), s("crc16_byte_order"))?;
-    for e in v.get("errors").and_then(|x| x.as_array()).into_iter().flatten().chain(v.get("warnings").and_then(|x| x.as_array()).into_iter().flatten()) {
+    let s = |k: &str| {
+        v.get(k)
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .unwrap_or_default()
+    };
+    writeln!(
+        w,
+        "{} {} {} ({}) §{}  {}",
+        s("frame_type"),
+        s("frame_type_name"),
+        s("frame_type_name_en"),
+        s("direction"),
+        s("spec_section"),
+        s("msg")
+    )?;
+    writeln!(
+        w,
+        "  seq {}  encrypt {}  length {}  CRC {} / {} valid={} order={}",
+        s("sequence_hex"),
+        s("encrypt_flag"),
+        s("data_length"),
+        s("crc16_received"),
+        s("crc16_calculated"),
+        s("crc16_valid"),
+        s("crc16_byte_order")
+    )?;
+    for e in v
+        .get("errors")
+        .and_then(|x| x.as_array())
+        .into_iter()
+        .flatten()
+        .chain(
+            v.get("warnings")
+                .and_then(|x| x.as_array())
+                .into_iter()
+                .flatten(),
+        )
+    {
         writeln!(w, "  ! {}", e.as_str().unwrap_or_default())?;
     }
-    let (Some(raw), Some(meta)) = (&env.raw, env.raw.as_ref().and_then(|r| ykc::Message::meta_of(r.header.code))) else {
+    let (Some(raw), Some(meta)) = (
+        &env.raw,
+        env.raw
+            .as_ref()
+            .and_then(|r| ykc::Message::meta_of(r.header.code)),
+    ) else {
         if let Some(raw) = &env.raw {
             writeln!(w, "  body {}", HexRef(raw.body))?;
         }
         return Ok(());
     };
-    writeln!(w, "  {:<4} {:<32} {:<20} {:>6}  {:<26} value", "#", "field", "名称", "offset", "raw")?;
+    writeln!(
+        w,
+        "  {:<4} {:<32} {:<20} {:>6}  {:<26} value",
+        "#", "field", "名称", "offset", "raw"
+    )?;
     rows(w, meta.fields, raw.body, ykc::error::BODY_OFFSET, "")
 }
 
-fn rows(w: &mut impl Write, fields: &[FieldMeta], body: &[u8], base: usize, indent: &str) -> std::io::Result<()> {
+fn rows(
+    w: &mut impl Write,
+    fields: &[FieldMeta],
+    body: &[u8],
+    base: usize,
+    indent: &str,
+) -> std::io::Result<()> {
     let mut at = 0usize;
     for (i, f) in fields.iter().enumerate() {
         let n = match f.repeat {
@@ -43,31 +95,73 @@ fn rows(w: &mut impl Write, fields: &[FieldMeta], body: &[u8], base: usize, inde
             let rest = body.get(at..).unwrap_or_default();
             if f.kind == FieldKind::Trailing {
                 if !rest.is_empty() {
-                    writeln!(w, "  {indent}{:<4} {:<32} {:<20} {:>6}  {}", "+", f.name, "(超出协议表)", base + at, spaced(rest))?;
+                    writeln!(
+                        w,
+                        "  {indent}{:<4} {:<32} {:<20} {:>6}  {}",
+                        "+",
+                        f.name,
+                        "(超出协议表)",
+                        base + at,
+                        spaced(rest)
+                    )?;
                 }
                 continue;
             }
             for (k, item) in rest.chunks(f.len.max(1)).enumerate() {
                 writeln!(w, "  {indent}{:<4} {}[{k}] {}", i + 1, f.name, f.name_zh)?;
-                rows(w, f.items, item, base + at + k * f.len, &format!("{indent}    "))?;
+                rows(
+                    w,
+                    f.items,
+                    item,
+                    base + at + k * f.len,
+                    &format!("{indent}    "),
+                )?;
             }
             return Ok(());
         }
         let len = f.len * n;
         let Some(bytes) = body.get(at..at + len) else {
-            writeln!(w, "  {indent}{:<4} {:<32} {:<20} {:>6}  (missing)", i + 1, f.name, f.name_zh, base + at)?;
+            writeln!(
+                w,
+                "  {indent}{:<4} {:<32} {:<20} {:>6}  (missing)",
+                i + 1,
+                f.name,
+                f.name_zh,
+                base + at
+            )?;
             return Ok(());
         };
         let value = if n == 1 {
             serde_json::to_string(&FieldJson(bytes, f))
         } else {
-            serde_json::to_string(&bytes.chunks(f.len.max(1)).map(|c| FieldJson(c, f)).collect::<Vec<_>>())
+            serde_json::to_string(
+                &bytes
+                    .chunks(f.len.max(1))
+                    .map(|c| FieldJson(c, f))
+                    .collect::<Vec<_>>(),
+            )
         }
         .unwrap_or_default();
         let raw = spaced(bytes);
-        let raw = if raw.len() > 26 { format!("{}…", raw.get(..25).unwrap_or_default()) } else { raw };
-        let unit = if f.unit.is_empty() { String::new() } else { format!(" {}", f.unit) };
-        writeln!(w, "  {indent}{:<4} {:<32} {:<20} {:>6}  {:<26} {value}{unit}", i + 1, f.name, f.name_zh, base + at, raw)?;
+        let raw = if raw.len() > 26 {
+            format!("{}…", raw.get(..25).unwrap_or_default())
+        } else {
+            raw
+        };
+        let unit = if f.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", f.unit)
+        };
+        writeln!(
+            w,
+            "  {indent}{:<4} {:<32} {:<20} {:>6}  {:<26} {value}{unit}",
+            i + 1,
+            f.name,
+            f.name_zh,
+            base + at,
+            raw
+        )?;
         at += len;
     }
     Ok(())

@@ -19,11 +19,18 @@ pub(super) struct HttpSink {
 /// `host:port/path/` → `http://host:port/path`; checks that it is an http(s) URL with a host.
 pub(super) fn normalize_endpoint(raw: &str) -> Result<String, ForwardError> {
     let trimmed = raw.trim();
-    let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("http://{trimmed}") };
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("http://{trimmed}")
+    };
     let base = with_scheme.trim_end_matches('/').to_string();
-    let url = reqwest::Url::parse(&base).map_err(|e| ForwardError::Config(format!("HTTP endpoint {raw:?}: {e}")))?;
+    let url = reqwest::Url::parse(&base)
+        .map_err(|e| ForwardError::Config(format!("HTTP endpoint {raw:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(ForwardError::Config(format!("HTTP endpoint {raw:?}: need http:// or https:// and a host")));
+        return Err(ForwardError::Config(format!(
+            "HTTP endpoint {raw:?}: need http:// or https:// and a host"
+        )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ForwardError::Config(format!("HTTP endpoint {raw:?}: no query or fragment allowed (the type is appended as a path segment)")));
@@ -47,8 +54,15 @@ fn chain(e: &reqwest::Error) -> String {
 
 impl HttpSink {
     /// One client for all endpoints; `workers` sizes the idle pool per host.
-    pub(super) fn new(servers: &[String], timeout: Duration, workers: usize) -> Result<Self, ForwardError> {
-        let endpoints = servers.iter().map(|s| normalize_endpoint(s)).collect::<Result<Vec<_>, _>>()?;
+    pub(super) fn new(
+        servers: &[String],
+        timeout: Duration,
+        workers: usize,
+    ) -> Result<Self, ForwardError> {
+        let endpoints = servers
+            .iter()
+            .map(|s| normalize_endpoint(s))
+            .collect::<Result<Vec<_>, _>>()?;
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
@@ -60,7 +74,11 @@ impl HttpSink {
             .user_agent(concat!("ykc-gateway/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ForwardError::Config(format!("HTTP client: {}", chain(&e))))?;
-        Ok(HttpSink { client, endpoints, next: AtomicUsize::new(0) })
+        Ok(HttpSink {
+            client,
+            endpoints,
+            next: AtomicUsize::new(0),
+        })
     }
 
     /// The next endpoint, round robin (so a retry goes to another one when there are several).
@@ -71,7 +89,12 @@ impl HttpSink {
     }
 
     /// One POST, bounded by `timeout` from connect to the last byte of the response.
-    pub(super) async fn send(&self, route: Route, body: &Bytes, timeout: Duration) -> Result<(), ForwardError> {
+    pub(super) async fn send(
+        &self,
+        route: Route,
+        body: &Bytes,
+        timeout: Duration,
+    ) -> Result<(), ForwardError> {
         let url = format!("{}/{route}", self.pick());
         let sent = self
             .client
@@ -83,8 +106,18 @@ impl HttpSink {
             .await;
         let response = match sent {
             Ok(r) => r,
-            Err(e) if e.is_timeout() => return Err(ForwardError::Timeout { what: format!("POST {url}"), after: timeout }),
-            Err(e) => return Err(ForwardError::Http { reason: chain(&e), url }),
+            Err(e) if e.is_timeout() => {
+                return Err(ForwardError::Timeout {
+                    what: format!("POST {url}"),
+                    after: timeout,
+                })
+            }
+            Err(e) => {
+                return Err(ForwardError::Http {
+                    reason: chain(&e),
+                    url,
+                })
+            }
         };
         let status = response.status();
         // Read the (normally tiny) answer so the connection goes back to the pool.
@@ -96,7 +129,10 @@ impl HttpSink {
         if status.is_success() {
             Ok(())
         } else {
-            Err(ForwardError::Status { url, status: status.as_u16() })
+            Err(ForwardError::Status {
+                url,
+                status: status.as_u16(),
+            })
         }
     }
 }
@@ -107,9 +143,18 @@ mod tests {
 
     #[test]
     fn endpoints_get_a_scheme_and_lose_trailing_slashes() {
-        assert_eq!(normalize_endpoint("127.0.0.1:8080/charge/ykc/messages/").unwrap(), "http://127.0.0.1:8080/charge/ykc/messages");
-        assert_eq!(normalize_endpoint(" https://example.test/hook ").unwrap(), "https://example.test/hook");
-        assert_eq!(normalize_endpoint("localhost:9").unwrap(), "http://localhost:9");
+        assert_eq!(
+            normalize_endpoint("127.0.0.1:8080/charge/ykc/messages/").unwrap(),
+            "http://127.0.0.1:8080/charge/ykc/messages"
+        );
+        assert_eq!(
+            normalize_endpoint(" https://example.test/hook ").unwrap(),
+            "https://example.test/hook"
+        );
+        assert_eq!(
+            normalize_endpoint("localhost:9").unwrap(),
+            "http://localhost:9"
+        );
         assert!(normalize_endpoint("ftp://x/y").is_err());
         assert!(normalize_endpoint("http://").is_err());
         assert!(normalize_endpoint("http://h/p?x=1").is_err());

@@ -31,7 +31,11 @@ impl NatsSink {
         let addrs = config
             .servers
             .iter()
-            .map(|s| s.trim().parse::<async_nats::ServerAddr>().map_err(|e| ForwardError::Config(format!("NATS server {s:?}: {e}"))))
+            .map(|s| {
+                s.trim()
+                    .parse::<async_nats::ServerAddr>()
+                    .map_err(|e| ForwardError::Config(format!("NATS server {s:?}: {e}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let mut options = async_nats::ConnectOptions::new()
             .name("ykc-gateway")
@@ -43,14 +47,20 @@ impl NatsSink {
             .event_callback(|event| async move {
                 match event {
                     async_nats::Event::Connected => tracing::info!("NATS connected"),
-                    async_nats::Event::Disconnected => tracing::warn!("NATS disconnected; reconnecting"),
+                    async_nats::Event::Disconnected => {
+                        tracing::warn!("NATS disconnected; reconnecting")
+                    }
                     other => tracing::warn!(event = %other, "NATS event"),
                 }
             });
         if let Some(user) = &config.username {
-            options = options.user_and_password(user.clone(), config.password.clone().unwrap_or_default());
+            options = options
+                .user_and_password(user.clone(), config.password.clone().unwrap_or_default());
         }
-        let client = options.connect(addrs).await.map_err(|e| ForwardError::Config(format!("NATS client: {e}")))?;
+        let client = options
+            .connect(addrs)
+            .await
+            .map_err(|e| ForwardError::Config(format!("NATS client: {e}")))?;
         Ok(NatsSink { client })
     }
 
@@ -61,7 +71,13 @@ impl NatsSink {
 
     /// One attempt: publish (and for `durable`, flush to the server), each under `timeout`.
     /// Fails at once while disconnected instead of buffering in the client.
-    pub(super) async fn send(&self, route: Route, body: &Bytes, durable: bool, timeout: Duration) -> Result<(), ForwardError> {
+    pub(super) async fn send(
+        &self,
+        route: Route,
+        body: &Bytes,
+        durable: bool,
+        timeout: Duration,
+    ) -> Result<(), ForwardError> {
         if !self.is_connected() {
             return Err(ForwardError::NotConnected);
         }
@@ -69,13 +85,23 @@ impl NatsSink {
         match tokio::time::timeout(timeout, self.client.publish(subject, body.clone())).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(ForwardError::Nats(format!("publish: {e}"))),
-            Err(_) => return Err(ForwardError::Timeout { what: "NATS publish".into(), after: timeout }),
+            Err(_) => {
+                return Err(ForwardError::Timeout {
+                    what: "NATS publish".into(),
+                    after: timeout,
+                })
+            }
         }
         if durable {
             match tokio::time::timeout(timeout, self.client.flush()).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(ForwardError::Nats(format!("flush: {e}"))),
-                Err(_) => return Err(ForwardError::Timeout { what: "NATS flush".into(), after: timeout }),
+                Err(_) => {
+                    return Err(ForwardError::Timeout {
+                        what: "NATS flush".into(),
+                        after: timeout,
+                    })
+                }
             }
             // A flush that raced a lost connection may have only reached the client's buffer.
             if !self.is_connected() {

@@ -6,13 +6,14 @@ use bytes::Bytes;
 use serde_json::Map;
 use tokio::time::Instant;
 use ykc::frames::{
-    BmsChargeEnd, RateType, RealtimeData, RealtimeDataGunPlugged, RealtimeDataGunReturned, RealtimeDataStatus,
-    RemoteStartRequest, RemoteStopRequest, StopReason, TransactionRecord, TransactionRecordTradeFlag,
+    BmsChargeEnd, RateType, RealtimeData, RealtimeDataGunPlugged, RealtimeDataGunReturned,
+    RealtimeDataStatus, RemoteStartRequest, RemoteStopRequest, StopReason, TransactionRecord,
+    TransactionRecordTradeFlag,
 };
 use ykc::{Ascii, Bcd, CodeEnum, Cp56Time, Hex, Message, OwnedFrame};
 
-use super::{map, Pile, Unconfirmed, MAX_RECORDS};
 use super::super::clock;
+use super::{map, Pile, Unconfirmed, MAX_RECORDS};
 
 /// The billing model the pile holds: number, price per rate type (energy + service,
 /// ×10⁻⁵ 元/kWh, indexed by [`RateType`] code) and the rate type of each half hour.
@@ -26,7 +27,11 @@ pub(super) struct Model {
 impl Model {
     pub(super) fn new(no: [u8; 2]) -> Self {
         // Until the platform sends one: 尖 1.6, 峰 1.4, 平 1.2, 谷 0.8 元/kWh, all day 平.
-        Model { no, prices: [160_000, 140_000, 120_000, 80_000], slots: [2; 48] }
+        Model {
+            no,
+            prices: [160_000, 140_000, 120_000, 80_000],
+            slots: [2; 48],
+        }
     }
 
     pub(super) fn adopt(&mut self, no: [u8; 2], prices: [(u32, u32); 4], slots: &[RateType]) {
@@ -41,7 +46,13 @@ impl Model {
 
     /// Rate type (0..4) and price of the current half hour.
     pub(super) fn current(&self) -> (usize, u32) {
-        let rate = usize::from(self.slots.get(clock::rate_slot_now()).copied().unwrap_or(2).min(3));
+        let rate = usize::from(
+            self.slots
+                .get(clock::rate_slot_now())
+                .copied()
+                .unwrap_or(2)
+                .min(3),
+        );
         (rate, self.prices.get(rate).copied().unwrap_or(0))
     }
 }
@@ -73,7 +84,9 @@ impl Pile {
         let fail = match gun {
             _ if r.pile_code != self.code => Some("device_code_mismatch"),
             None => Some("device_code_mismatch"),
-            Some(g) if self.guns.get(g).is_some_and(|x| x.charge.is_some()) => Some("gun_already_charging"),
+            Some(g) if self.guns.get(g).is_some_and(|x| x.charge.is_some()) => {
+                Some("gun_already_charging")
+            }
             Some(_) => None,
         };
         let overrides = match fail {
@@ -104,7 +117,9 @@ impl Pile {
         let fail = match gun {
             _ if r.pile_code != self.code => Some("device_code_mismatch"),
             None => Some("device_code_mismatch"),
-            Some(g) if self.guns.get(g).is_none_or(|x| x.charge.is_none()) => Some("gun_not_charging"),
+            Some(g) if self.guns.get(g).is_none_or(|x| x.charge.is_none()) => {
+                Some("gun_not_charging")
+            }
             Some(_) => None,
         };
         let overrides = match fail {
@@ -113,8 +128,12 @@ impl Pile {
         };
         self.answer(f, msg, &overrides);
         let (Some(g), None) = (gun, fail) else { return };
-        let Some(gun) = self.guns.get_mut(g) else { return };
-        let Some(charge) = gun.charge.take() else { return };
+        let Some(gun) = self.guns.get_mut(g) else {
+            return;
+        };
+        let Some(charge) = gun.charge.take() else {
+            return;
+        };
         let gun_no = gun.no;
         let now = Instant::now();
         let reading = self.reading(&charge, now);
@@ -137,7 +156,10 @@ impl Pile {
         self.queue_request(&Message::BmsChargeEnd(end));
         let record = self.record(&charge, gun_no, &reading);
         self.body.clear();
-        if Message::TransactionRecord(record).encode(&mut self.body).is_err() {
+        if Message::TransactionRecord(record)
+            .encode(&mut self.body)
+            .is_err()
+        {
             self.stats.error("encode_error_0x3B");
             return;
         }
@@ -158,14 +180,20 @@ impl Pile {
 
     /// Energy (×10⁻⁴ kWh), amount (×10⁻⁴ 元), SOC and minutes of a charge at `now`.
     pub(super) fn reading(&self, c: &Charge, now: Instant) -> Reading {
-        let ms = u64::try_from(now.saturating_duration_since(c.started).as_millis()).unwrap_or(u64::MAX);
+        let ms =
+            u64::try_from(now.saturating_duration_since(c.started).as_millis()).unwrap_or(u64::MAX);
         // P kW for t ms = P·t/3.6e6 kWh = P·t/360 ×10⁻⁴ kWh.
         let energy = ms.saturating_mul(u64::from(self.plan.args.power_kw)) / 360;
         let amount = energy.saturating_mul(u64::from(c.price)) / 100_000;
         // A 60 kWh battery from 30 %: 1 % per 0.6 kWh.
         let soc = (30 + energy / 6_000).min(100) as u8;
         let minutes = u16::try_from(ms / 60_000).unwrap_or(u16::MAX);
-        Reading { energy, amount, soc, minutes }
+        Reading {
+            energy,
+            amount,
+            soc,
+            minutes,
+        }
     }
 
     pub(super) fn record(&self, c: &Charge, gun_no: Bcd<1>, r: &Reading) -> TransactionRecord {
@@ -226,7 +254,8 @@ impl Pile {
                     gun_returned: RealtimeDataGunReturned::No,
                     gun_plugged: RealtimeDataGunPlugged::Yes,
                     output_voltage: 4000,
-                    output_current: u16::try_from(self.plan.args.power_kw.saturating_mul(25)).unwrap_or(u16::MAX),
+                    output_current: u16::try_from(self.plan.args.power_kw.saturating_mul(25))
+                        .unwrap_or(u16::MAX),
                     gun_temperature: 50 + 35,
                     gun_line_code: 0,
                     soc: r.soc,
@@ -276,7 +305,11 @@ mod tests {
     fn model_prices() {
         let mut m = Model::new([0, 0]);
         assert_eq!(m.current().0, 2);
-        m.adopt([1, 0], [(100, 1), (200, 2), (300, 3), (400, 4)], &[RateType::Valley; 48]);
+        m.adopt(
+            [1, 0],
+            [(100, 1), (200, 2), (300, 3), (400, 4)],
+            &[RateType::Valley; 48],
+        );
         assert_eq!(m.current(), (3, 404));
         assert_eq!(m.no, [1, 0]);
     }
