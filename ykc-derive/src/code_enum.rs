@@ -1,4 +1,7 @@
-//! `#[derive(CodeEnum)]`: an enum of wire codes with an `Unknown(u8)` fallback.
+//! `#[derive(CodeEnum)]`: an enum of wire codes with an `Unknown(u64)` fallback.
+//!
+//! `Unknown` holds any code a field of up to 8 bytes can carry, so every unlisted code
+//! round-trips (and a JSON code too wide for its field is an encode error, not a silent clamp).
 
 use crate::model::lit;
 use proc_macro2::TokenStream;
@@ -31,6 +34,13 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     for v in &data.variants {
         match &v.fields {
             Fields::Unnamed(f) if f.unnamed.len() == 1 && v.ident == "Unknown" => {
+                let ty = &f.unnamed[0].ty;
+                if quote!(#ty).to_string() != "u64" {
+                    push(syn::Error::new(
+                        ty.span(),
+                        "`Unknown` holds the code as `u64`",
+                    ));
+                }
                 unknown = Some(v.ident.clone())
             }
             Fields::Unit => match parse_variant(v) {
@@ -39,14 +49,14 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             },
             _ => push(syn::Error::new(
                 v.span(),
-                "variants are unit variants with #[ykc(code = N)], plus one `Unknown(u8)`",
+                "variants are unit variants with #[ykc(code = N)], plus one `Unknown(u64)`",
             )),
         }
     }
     if unknown.is_none() {
         push(syn::Error::new(
             input.ident.span(),
-            "a CodeEnum needs an `Unknown(u8)` variant for codes the table does not list",
+            "a CodeEnum needs an `Unknown(u64)` variant for codes the table does not list",
         ));
     }
     for (i, a) in variants.iter().enumerate() {
@@ -83,7 +93,7 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn from_code(code: u64) -> Self {
                 match code {
                     #(#from)*
-                    other => #ident::Unknown(::core::convert::TryFrom::try_from(other).unwrap_or(::core::primitive::u8::MAX)),
+                    other => #ident::Unknown(other),
                 }
             }
             fn json_fragment(&self) -> ::core::option::Option<&'static ::ykc::__private::serde_json::value::RawValue> {
@@ -98,7 +108,7 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn code(&self) -> u64 {
                 match self {
                     #(#to)*
-                    #ident::Unknown(c) => ::core::convert::Into::<u64>::into(*c),
+                    #ident::Unknown(c) => *c,
                 }
             }
         }
@@ -106,33 +116,35 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 }
 
 fn parse_variant(v: &syn::Variant) -> syn::Result<Variant> {
-    let mut out = Variant {
-        ident: v.ident.clone(),
-        code: u64::MAX,
-        name: String::new(),
-        zh: String::new(),
-    };
+    let mut seen: Vec<String> = Vec::new();
+    let (mut code, mut name, mut zh) = (None, String::new(), String::new());
     for attr in v.attrs.iter().filter(|a| a.path().is_ident("ykc")) {
         attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(|i| i.to_string())
-                .unwrap_or_default();
+            let key = meta.path.get_ident().map(|i| i.to_string());
+            let key = key.ok_or_else(|| meta.error("expected `code`, `name` or `zh`"))?;
+            if seen.contains(&key) {
+                return Err(meta.error(format!("duplicate ykc attribute `{key}`")));
+            }
             match key.as_str() {
-                "code" => out.code = meta.value()?.parse::<syn::LitInt>()?.base10_parse()?,
-                "name" => out.name = meta.value()?.parse::<syn::LitStr>()?.value(),
-                "zh" => out.zh = meta.value()?.parse::<syn::LitStr>()?.value(),
+                "code" => code = Some(meta.value()?.parse::<syn::LitInt>()?.base10_parse()?),
+                "name" => name = meta.value()?.parse::<syn::LitStr>()?.value(),
+                "zh" => zh = meta.value()?.parse::<syn::LitStr>()?.value(),
                 _ => return Err(meta.error(format!("unknown ykc variant attribute `{key}`"))),
             }
+            seen.push(key);
             Ok(())
         })?;
     }
-    if out.code == u64::MAX {
-        return Err(syn::Error::new(
+    let code = code.ok_or_else(|| {
+        syn::Error::new(
             v.ident.span(),
             format!("variant `{}` needs #[ykc(code = N)]", v.ident),
-        ));
-    }
-    Ok(out)
+        )
+    })?;
+    Ok(Variant {
+        ident: v.ident.clone(),
+        code,
+        name,
+        zh,
+    })
 }

@@ -12,8 +12,7 @@ use syn::Ident;
 pub fn record(m: &Record) -> TokenStream {
     let ident = &m.ident;
     let metas = m.fields.iter().map(field_meta);
-    let offsets = offsets(m, false);
-    let alt_offsets = offsets_tokens(m, true);
+    let (offsets, alt_offsets) = (offsets(m, false), offsets(m, true));
     let alt_fixed_len = fixed_len(m, true);
     let fixed_len = fixed_len(m, false);
     let decode = decode_body(m);
@@ -21,7 +20,7 @@ pub fn record(m: &Record) -> TokenStream {
     let from_json = from_json(m);
     let serialize = serialize(m);
     let (view_ty, view) = view(m);
-    let frame = m.frame.as_ref().map(|_| frame_impl(m)).unwrap_or_default();
+    let frame = frame_impl(m);
     quote! {
         #[doc(hidden)]
         impl #ident {
@@ -91,10 +90,6 @@ fn offsets(m: &Record, alt: bool) -> Vec<TokenStream> {
         .collect()
 }
 
-fn offsets_tokens(m: &Record, alt: bool) -> Vec<TokenStream> {
-    offsets(m, alt)
-}
-
 /// Frames with an alternative layout, and items whose fields have `alt_len` (short items).
 fn has_alt(m: &Record) -> bool {
     m.frame.as_ref().is_some_and(|a| a.alt_layout.is_some())
@@ -106,7 +101,7 @@ fn field_meta(f: &Field) -> TokenStream {
     let name_zh = lit(&f.name_zh);
     let note_zh = lit(&f.note_zh);
     let unit = lit(&f.unit);
-    let kind = Ident::new(f.kind.meta_name(), Span::call_site());
+    let kind = Ident::new(f.kind.variant(), Span::call_site());
     let elem = f.elem_ty();
     let len = if f.kind == Kind::Group {
         quote!(<#elem as ::ykc::Record>::FIXED_LEN)
@@ -153,20 +148,29 @@ fn field_meta(f: &Field) -> TokenStream {
     }
 }
 
-/// `(offset, len)` of field `i` in the layout the bytes use.
-fn place(m: &Record, i: usize, f: &Field) -> (TokenStream, TokenStream) {
+/// `(offset, len)` of field `i` in the layout the bytes use; `alt` says whether it is the
+/// alternative one (`alt` in decode, `self.alt` in a view).
+fn place(m: &Record, i: usize, f: &Field, alt: &TokenStream) -> (TokenStream, TokenStream) {
     let len = f.len;
     let id = &m.ident;
-    match (has_alt(m), f.alt_len) {
-        (false, _) => (quote!(#id::__OFF[#i]), quote!(#len)),
-        (true, alt) => {
-            let alt = alt.unwrap_or(len);
-            (
-                quote!(if alt { #id::__ALT_OFF[#i] } else { #id::__OFF[#i] }),
-                quote!(if alt { #alt } else { #len }),
-            )
-        }
+    if !has_alt(m) {
+        return (quote!(#id::__OFF[#i]), quote!(#len));
     }
+    let alt_len = f.alt_len.unwrap_or(len);
+    (
+        quote!(if #alt { #id::__ALT_OFF[#i] } else { #id::__OFF[#i] }),
+        quote!(if #alt { #alt_len } else { #len }),
+    )
+}
+
+/// The alternative layout's name (a `layout` field exists only with one; `check_layout`).
+fn layout_name(m: &Record) -> syn::LitStr {
+    let (name, _) = m
+        .frame
+        .as_ref()
+        .and_then(|a| a.alt_layout.as_ref())
+        .expect("check_layout: a `layout` field needs #[ykc(alt_layout)] on the frame");
+    lit(name)
 }
 
 fn decode_body(m: &Record) -> TokenStream {
@@ -191,7 +195,7 @@ fn decode_body(m: &Record) -> TokenStream {
     let reads = m.fields.iter().enumerate().map(|(i, f)| {
         let id = &f.ident;
         let ty = f.elem_ty();
-        let (at, len) = place(m, i, f);
+        let (at, len) = place(m, i, f, &quote!(alt));
         let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
         match (&f.kind, &f.repeat) {
             (Kind::Trailing, _) => quote! { let #id = ::ykc::__private::trailing(cx.frame, bytes, #end, cx)?; },
@@ -218,9 +222,10 @@ fn decode_body(m: &Record) -> TokenStream {
         .any(|f| matches!(f.kind, Kind::Group | Kind::Trailing));
     let strict_end = (m.frame.is_some() && no_rest)
         .then(|| quote! { ::ykc::__private::trailing(cx.frame, bytes, #end, cx)?; });
+    let alt = has_alt(m).then(|| quote! { let alt = Self::__is_alt(bytes); });
     quote! {
         #check
-        let alt = Self::__is_alt(bytes);
+        #alt
         #alt_note
         #(#reads)*
         #strict_end
@@ -229,13 +234,20 @@ fn decode_body(m: &Record) -> TokenStream {
 }
 
 fn encode_body(m: &Record) -> TokenStream {
+    // Only frames with a `layout` field encode in the alternative layout; items with `alt_len`
+    // (short items) are always written whole.
+    let layout = m
+        .fields
+        .iter()
+        .find(|f| f.kind == Kind::Layout)
+        .map(|f| &f.ident);
     let writes = m.fields.iter().enumerate().map(|(i, f)| {
         let id = &f.ident;
         let ty = f.elem_ty();
         let meta = quote!(&<Self as ::ykc::Record>::FIELDS[#i]);
         let len = f.len;
-        let len = match (has_alt(m), f.alt_len) {
-            (true, Some(a)) => quote!(if self.__alt() { #a } else { #len }),
+        let len = match (layout, f.alt_len) {
+            (Some(layout), Some(a)) => quote!(if self.#layout { #a } else { #len }),
             _ => quote!(#len),
         };
         if let Some(group) = &f.counts {
@@ -278,8 +290,7 @@ fn from_json(m: &Record) -> TokenStream {
         match (&f.kind, &f.repeat) {
             (Kind::Trailing, _) => quote! { let #id = ::ykc::__private::json_trailing(obj, path)?; },
             (Kind::Layout, _) => {
-                let name = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(n, _)| n.clone()).unwrap_or_default();
-                let name = lit(&name);
+                let name = layout_name(m);
                 quote! { let #id = ::ykc::__private::json_layout(obj, #name); }
             }
             (_, Repeat::Fixed(_)) => quote! { let #id = ::ykc::__private::json_seq::<#ty>(obj, #meta, path)?; },
@@ -301,13 +312,9 @@ fn serialize(m: &Record) -> TokenStream {
     let fixed = m
         .fields
         .iter()
-        .filter(|f| !matches!(f.kind, Kind::Trailing | Kind::Layout));
-    let entries = fixed.enumerate().map(|(n, f)| {
-        let i = m
-            .fields
-            .iter()
-            .position(|x| x.ident == f.ident)
-            .unwrap_or(0);
+        .enumerate()
+        .filter(|(_, f)| !matches!(f.kind, Kind::Trailing | Kind::Layout));
+    let entries = fixed.enumerate().map(|(n, (i, f))| {
         let id = &f.ident;
         let key = syn::LitByteStr::new(
             format!("{}\"{}\":", if n == 0 { "" } else { "," }, id).as_bytes(),
@@ -329,7 +336,7 @@ fn serialize(m: &Record) -> TokenStream {
             let key = syn::LitByteStr::new(format!(",\"{id}\":").as_bytes(), Span::call_site());
             quote! { if !self.#id.is_empty() { out.extend_from_slice(#key); ::ykc::value::push_hex_json(out, "", &self.#id); } }
         } else {
-            let name = m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()).map(|(n, _)| n.clone()).unwrap_or_default();
+            let name = layout_name(m).value();
             let text = syn::LitByteStr::new(format!(",\"layout\":\"{name}\"").as_bytes(), Span::call_site());
             quote! { if self.#id { out.extend_from_slice(#text); } }
         }
@@ -363,8 +370,7 @@ fn view(m: &Record) -> (Ident, TokenStream) {
         let id = &f.ident;
         let ty = f.elem_ty();
         let doc = format!("`{}` {}", id, f.name_zh);
-        let (at, len) = place(m, i, f);
-        let body = quote! { let alt = self.alt; let _ = alt; };
+        let (at, len) = place(m, i, f, &quote!(self.alt));
         match (&f.kind, &f.repeat) {
             (Kind::Trailing, _) => {
                 let end = if has_alt(m) {
@@ -385,7 +391,6 @@ fn view(m: &Record) -> (Ident, TokenStream) {
             (Kind::Group, _) => quote! {
                 #[doc = #doc]
                 pub fn #id(&self) -> impl ::core::iter::Iterator<Item = <#ty as ::ykc::Record>::View<'a>> + 'a {
-                    #body
                     let rest = self.bytes.get(#at..).unwrap_or_default();
                     rest.chunks_exact(<#ty as ::ykc::Record>::FIXED_LEN.max(1)).map(<#ty as ::ykc::Record>::view_of)
                 }
@@ -393,7 +398,6 @@ fn view(m: &Record) -> (Ident, TokenStream) {
             (_, Repeat::Fixed(n)) => quote! {
                 #[doc = #doc]
                 pub fn #id(&self) -> impl ::core::iter::Iterator<Item = <#ty as ::ykc::WireValue>::View<'a>> + 'a {
-                    #body
                     let (at, len, b) = (#at, #len, self.bytes);
                     (0..#n).map(move |i| <#ty as ::ykc::WireValue>::view(::ykc::__private::slice(b, at + i * len, len)))
                 }
@@ -401,28 +405,26 @@ fn view(m: &Record) -> (Ident, TokenStream) {
             _ => quote! {
                 #[doc = #doc]
                 pub fn #id(&self) -> <#ty as ::ykc::WireValue>::View<'a> {
-                    #body
                     <#ty as ::ykc::WireValue>::view(::ykc::__private::slice(self.bytes, #at, #len))
                 }
             },
         }
     });
-    let alt_check = match m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()) {
-        Some((_, body_len)) => quote!(bytes.len() == #body_len),
-        None if has_alt(m) => quote!(bytes.len() == <Self as ::ykc::Record>::ALT_LEN),
-        None => quote!(false),
+    let is_alt = match m.frame.as_ref().and_then(|a| a.alt_layout.as_ref()) {
+        Some((_, body_len)) => {
+            quote!(fn __is_alt(bytes: &[u8]) -> bool { bytes.len() == #body_len })
+        }
+        None if has_alt(m) => quote!(
+            fn __is_alt(bytes: &[u8]) -> bool {
+                bytes.len() == <Self as ::ykc::Record>::ALT_LEN
+            }
+        ),
+        None => quote!(
+            fn __is_alt(_: &[u8]) -> bool {
+                false
+            }
+        ),
     };
-    let alt_self = m
-        .fields
-        .iter()
-        .find(|f| f.kind == Kind::Layout)
-        .map_or_else(
-            || quote!(false),
-            |f| {
-                let id = &f.ident;
-                quote!(self.#id)
-            },
-        );
     let tokens = quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy)]
@@ -437,9 +439,7 @@ fn view(m: &Record) -> (Ident, TokenStream) {
         }
         #[doc(hidden)]
         impl #ident {
-            fn __is_alt(bytes: &[u8]) -> bool { let _ = bytes; #alt_check }
-            #[allow(dead_code)]
-            fn __alt(&self) -> bool { #alt_self }
+            #is_alt
         }
     };
     (view_ty, tokens)
@@ -450,7 +450,7 @@ fn frame_impl(m: &Record) -> TokenStream {
     let ident = &m.ident;
     let code = a.code;
     let (name, name_zh, section) = (lit(&a.name), lit(&a.name_zh), lit(&a.section));
-    let dir = if a.up { quote!(Up) } else { quote!(Down) };
+    let dir = Ident::new(a.direction.variant(), Span::call_site());
     let reply = a.reply.map_or_else(
         || quote!(::core::option::Option::None),
         |r| quote!(::core::option::Option::Some(#r)),
@@ -466,19 +466,10 @@ fn frame_impl(m: &Record) -> TokenStream {
     let max = group.map_or(0, |g| g.max);
     let alt = a.alt_layout.as_ref().map_or(0, |(_, l)| *l);
     let trailing = a.trailing;
-    let role = a.role.as_ref().map_or_else(
+    let role = a.role.map_or_else(
         || quote!(::core::option::Option::None),
         |r| {
-            let camel: String = r
-                .split('_')
-                .map(|p| {
-                    let mut c = p.chars();
-                    c.next()
-                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                        .unwrap_or_default()
-                })
-                .collect();
-            let id = Ident::new(&camel, Span::call_site());
+            let id = Ident::new(r.variant(), Span::call_site());
             quote!(::core::option::Option::Some(::ykc::meta::Role::#id))
         },
     );

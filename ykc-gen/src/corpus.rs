@@ -37,7 +37,7 @@ fn spaced(b: &[u8]) -> String {
 pub fn with_crc(mut b: Vec<u8>) -> Vec<u8> {
     let n = b.len();
     if n >= 8 {
-        let crc = CRC16.checksum(b.get(2..n - 2).unwrap_or_default());
+        let crc = CRC16.checksum(b.get(2..n - 2).expect("n >= 8, so 2..n-2 is in range"));
         b.truncate(n - 2);
         b.extend_from_slice(&crc.to_le_bytes());
     }
@@ -95,7 +95,8 @@ pub fn render(spec: &Spec) -> Vec<(String, String)> {
     spec.frames
         .iter()
         .map(|f| {
-            let json = serde_json::to_string_pretty(&frames_of(f)).unwrap_or_default();
+            let json = serde_json::to_string_pretty(&frames_of(f))
+                .expect("a list of JSON values always serializes");
             (format!("{:02x}_{}.json", f.code, f.name), json + "\n")
         })
         .collect()

@@ -73,29 +73,50 @@ pub fn load(dir: &Path) -> Result<Spec, SpecErrors> {
     }
 }
 
+/// Why [`build`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The spec is invalid (every problem, with file and field).
+    #[error(transparent)]
+    Spec(#[from] SpecErrors),
+    /// `OUT_DIR` is not set: [`build`] runs in a build script.
+    #[error("OUT_DIR is not set: ykc_gen::build is meant to run in a build script")]
+    NoOutDir,
+    /// The generated file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// For build scripts: generates `OUT_DIR/frames.rs` from `spec_dir`.
 ///
-/// A bad spec fails the build with every problem listed (file and field).
-pub fn build(spec_dir: &Path) {
+/// A bad spec is an error listing every problem (file and field); the build script prints it
+/// and fails:
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     match ykc_gen::build(std::path::Path::new("spec")) {
+///         Ok(()) => std::process::ExitCode::SUCCESS,
+///         Err(e) => {
+///             eprintln!("error: {e}");
+///             std::process::ExitCode::FAILURE
+///         }
+///     }
+/// }
+/// ```
+pub fn build(spec_dir: &Path) -> Result<(), BuildError> {
     println!("cargo:rerun-if-changed={}", spec_dir.display());
-    for f in Spec::files(spec_dir) {
+    for f in Spec::files(spec_dir).map_err(|e| SpecErrors(vec![e]))? {
         println!("cargo:rerun-if-changed={}", f.display());
     }
-    let out = std::env::var_os("OUT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    match load(spec_dir) {
-        Ok(spec) => {
-            if let Err(e) = std::fs::write(out.join("frames.rs"), rust::render(&spec)) {
-                eprintln!("error: cannot write frames.rs: {e}");
-                std::process::exit(1);
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(1);
-        }
-    }
+    let out = std::env::var_os("OUT_DIR").ok_or(BuildError::NoOutDir)?;
+    let spec = load(spec_dir)?;
+    let path = PathBuf::from(out).join("frames.rs");
+    std::fs::write(&path, rust::render(&spec)).map_err(|source| BuildError::Write { path, source })
 }
 
 /// The checked-in generated files: `(path under root, content)`.

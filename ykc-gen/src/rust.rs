@@ -1,7 +1,9 @@
 //! Emits the Rust frame definitions: annotated structs the `ykc-derive` macros expand.
 
 use crate::names::{camel, upper};
-use crate::spec::{BitSpec, Count, EnumValueSpec, FieldSpec, FrameSpec, Spec};
+use crate::spec::{
+    BitSpec, Count, Direction, EnumValueSpec, FieldKind, FieldSpec, FrameSpec, Spec,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -39,11 +41,11 @@ fn render_enum(out: &mut String, ty: &str, doc: &str, values: &BTreeMap<u64, Enu
     }
     let _ = writeln!(
         out,
-        "    /// A code the table does not list (kept as received).\n    Unknown(u8),\n}}\n"
+        "    /// A code the table does not list (kept as received, any width).\n    Unknown(u64),\n}}\n"
     );
 }
 
-/// A variant name; a value the table calls "unknown" must not clash with the `Unknown(u8)` fallback.
+/// A variant name; a value the table calls "unknown" must not clash with the `Unknown(u64)` fallback.
 fn variant(name: &str) -> String {
     match camel(name).as_str() {
         "Unknown" => "NotKnown".to_string(),
@@ -63,17 +65,20 @@ fn uint_type(len: usize) -> &'static str {
 /// The Rust type of one value of the field.
 fn value_type(frame: &FrameSpec, f: &FieldSpec, owner: &str) -> String {
     let len = f.len.max(f.alt_len.unwrap_or(0));
-    match f.ty.as_str() {
-        "bcd" => format!("::ykc::Bcd<{len}>"),
-        "ascii" => format!("::ykc::Ascii<{len}>"),
-        "bytes" => format!("::ykc::Hex<{len}>"),
-        "cp56time" => "::ykc::Cp56Time".to_string(),
-        "group" => format!("{}{}Item", camel(&frame.name), camel(&f.name)),
-        _ => match (&f.r#enum, &f.enum_ref) {
-            (_, Some(r)) => camel(r),
-            (Some(_), None) => format!("{owner}{}", camel(&f.name)),
-            _ => uint_type(len).to_string(),
-        },
+    match f.ty {
+        FieldKind::Bcd => format!("::ykc::Bcd<{len}>"),
+        FieldKind::Ascii => format!("::ykc::Ascii<{len}>"),
+        FieldKind::Bytes => format!("::ykc::Hex<{len}>"),
+        FieldKind::Cp56Time => "::ykc::Cp56Time".to_string(),
+        FieldKind::Group => format!("{}{}Item", camel(&frame.name), camel(&f.name)),
+        // Validation allows only table types; uint and bits are integers.
+        FieldKind::Uint | FieldKind::Bits | FieldKind::Trailing | FieldKind::Layout => {
+            match (&f.r#enum, &f.enum_ref) {
+                (_, Some(r)) => camel(r),
+                (Some(_), None) => format!("{owner}{}", camel(&f.name)),
+                _ => uint_type(len).to_string(),
+            }
+        }
     }
 }
 
@@ -129,10 +134,10 @@ fn render_struct(
             let doc = format!("{} (`{}` of {}).", f.name_zh, f.name, frame.name);
             render_enum(out, &format!("{owner}{}", camel(&f.name)), &doc, values);
         }
-        if f.ty == "bits" {
+        if f.ty == FieldKind::Bits {
             render_bits(out, &bits_const(owner, f), &f.bits);
         }
-        if f.ty == "group" {
+        if f.ty == FieldKind::Group {
             let item = value_type(frame, f, owner);
             let h = format!(
                 "/// One item of `{}` ({}) in {}.\n#[derive(Debug, Clone, PartialEq, ::ykc::Record)]\n",
@@ -158,8 +163,8 @@ fn render_struct(
 }
 
 fn render_field(out: &mut String, frame: &FrameSpec, owner: &str, f: &FieldSpec) {
-    let mut attrs = vec![f.ty.clone()];
-    if f.ty != "group" {
+    let mut attrs = vec![f.ty.to_string()];
+    if f.ty != FieldKind::Group {
         attrs.push(format!("len = {}", f.len));
     }
     if let Some(a) = f.alt_len {
@@ -197,7 +202,7 @@ fn render_field(out: &mut String, frame: &FrameSpec, owner: &str, f: &FieldSpec)
     if f.r#enum.is_some() || f.enum_ref.is_some() {
         attrs.push("enumeration".into());
     }
-    if f.ty == "bits" {
+    if f.ty == FieldKind::Bits {
         attrs.push(format!("bit_table = {}", s(&bits_const(owner, f))));
     }
     if let Some(g) = &f.go {
@@ -211,7 +216,7 @@ fn render_field(out: &mut String, frame: &FrameSpec, owner: &str, f: &FieldSpec)
         attrs.push(format!("note_zh = {}", s(&f.note_zh)));
     }
     let vt = value_type(frame, f, owner);
-    let ty = if f.repeat.is_some() || f.ty == "group" {
+    let ty = if f.repeat.is_some() || f.ty == FieldKind::Group {
         format!("Vec<{vt}>")
     } else {
         vt
@@ -238,10 +243,9 @@ fn render_field(out: &mut String, frame: &FrameSpec, owner: &str, f: &FieldSpec)
 }
 
 fn direction_text(f: &FrameSpec) -> &'static str {
-    if f.direction == "up" {
-        "pile → platform"
-    } else {
-        "platform → pile"
+    match f.direction {
+        Direction::Up => "pile → platform",
+        Direction::Down => "platform → pile",
     }
 }
 
@@ -269,7 +273,7 @@ fn render_frame(out: &mut String, f: &FrameSpec) {
         format!("name = {}", s(&f.name)),
         format!("name_zh = {}", s(&f.name_zh)),
         format!("section = {}", s(&f.section)),
-        format!("direction = {}", s(&f.direction)),
+        format!("direction = {}", s(f.direction.as_str())),
     ];
     if let Some(r) = f.reply {
         attrs.push(format!("reply = {r:#04X}"));
@@ -277,8 +281,8 @@ fn render_frame(out: &mut String, f: &FrameSpec) {
     if f.allows_trailing() {
         attrs.push("trailing".into());
     }
-    if let Some(r) = &f.role {
-        attrs.push(format!("role = {}", s(r)));
+    if let Some(r) = f.role {
+        attrs.push(format!("role = {}", s(r.as_str())));
     }
     if let Some(a) = &f.alt_layout {
         attrs.push(format!(
@@ -289,12 +293,13 @@ fn render_frame(out: &mut String, f: &FrameSpec) {
     }
     if let Some(a) = &f.answer {
         let name = format!("{}_ANSWER", upper(&f.name));
-        let pairs = |m: &std::collections::BTreeMap<String, String>| {
+        // Values become JSON text (`"success"`, `0`), which the runtime parses when it answers.
+        fn pairs<V: std::fmt::Display>(m: &BTreeMap<String, V>) -> String {
             m.iter()
-                .map(|(k, v)| format!("({}, {})", s(k), s(v)))
+                .map(|(k, v)| format!("({}, {})", s(k), s(&v.to_string())))
                 .collect::<Vec<_>>()
                 .join(", ")
-        };
+        }
         let _ = writeln!(
             out,
             "/// How 0x{:02X} answers 0x{:02X} by default (spec `answer:`).\npub const {name}: ::ykc::meta::AnswerMeta = ::ykc::meta::AnswerMeta {{ request: {:#04X}, copy: &[{}], set: &[{}], item_set: &[{}], refuse: &[{}] }};\n",

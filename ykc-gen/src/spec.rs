@@ -4,6 +4,7 @@ use crate::GenError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+pub use ykc_vocab::{Direction, FieldKind, Role, Trailing};
 
 /// All frames and shared enums.
 #[derive(Debug, Clone)]
@@ -29,14 +30,14 @@ pub struct FrameSpec {
     pub name_zh_table: Option<String>,
     /// PDF section.
     pub section: String,
-    /// `up` or `down`.
-    pub direction: String,
+    /// Who sends it.
+    pub direction: Direction,
     /// The code of the answering frame.
     #[serde(default)]
     pub reply: Option<u8>,
     /// What the gateway uses the frame for.
     #[serde(default)]
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// 传送间隔.
     #[serde(default)]
     pub interval_zh: String,
@@ -45,7 +46,7 @@ pub struct FrameSpec {
     pub function_zh: String,
     /// `allow` lets longer bodies decode.
     #[serde(default)]
-    pub trailing: Option<String>,
+    pub trailing: Option<Trailing>,
     /// Alternative layout selected by body length.
     #[serde(default)]
     pub alt_layout: Option<AltLayout>,
@@ -73,16 +74,16 @@ pub struct AnswerSpec {
     pub request: u8,
     /// Reply field → request field.
     #[serde(default)]
-    pub copy: std::collections::BTreeMap<String, String>,
-    /// Reply field → JSON value.
+    pub copy: BTreeMap<String, String>,
+    /// Reply field → value (plain YAML: an enum name, a number, text).
     #[serde(default)]
-    pub set: std::collections::BTreeMap<String, String>,
-    /// Item field of a copied group → JSON value.
+    pub set: BTreeMap<String, serde_json::Value>,
+    /// Item field of a copied group → value.
     #[serde(default)]
-    pub item_set: std::collections::BTreeMap<String, String>,
-    /// Reply field → JSON value for a refusal.
+    pub item_set: BTreeMap<String, serde_json::Value>,
+    /// Reply field → value for a refusal.
     #[serde(default)]
-    pub refuse: std::collections::BTreeMap<String, String>,
+    pub refuse: BTreeMap<String, serde_json::Value>,
 }
 
 /// An alternative layout.
@@ -119,9 +120,9 @@ pub struct FieldSpec {
     pub name: String,
     /// Chinese name as printed.
     pub name_zh: String,
-    /// Wire type.
+    /// Wire type (a table type: not `trailing`/`layout`, see validation).
     #[serde(rename = "type")]
-    pub ty: String,
+    pub ty: FieldKind,
     /// Length in bytes.
     #[serde(default)]
     pub len: usize,
@@ -258,7 +259,7 @@ pub struct SampleSpec {
 impl FieldSpec {
     /// Bytes this field takes in the fixed part (0 for groups).
     pub fn size(&self) -> usize {
-        if self.ty == "group" {
+        if self.ty == FieldKind::Group {
             0
         } else {
             self.len * self.repeat.unwrap_or(1)
@@ -282,11 +283,11 @@ impl FrameSpec {
     }
     /// The repeated group, if any.
     pub fn group(&self) -> Option<&FieldSpec> {
-        self.fields.iter().find(|f| f.ty == "group")
+        self.fields.iter().find(|f| f.ty == FieldKind::Group)
     }
     /// True when longer bodies are allowed.
     pub fn allows_trailing(&self) -> bool {
-        self.trailing.as_deref() == Some("allow")
+        self.trailing == Some(Trailing::Allow)
     }
 }
 
@@ -327,10 +328,10 @@ impl Spec {
         Ok(Spec { frames, enums })
     }
 
-    /// All spec files, for `cargo:rerun-if-changed`.
-    pub fn files(dir: &Path) -> Vec<PathBuf> {
-        let mut v = yaml_files(&dir.join("frames")).unwrap_or_default();
-        v.extend(yaml_files(&dir.join("enums")).unwrap_or_default());
-        v
+    /// All spec files, for `cargo:rerun-if-changed` (a missing `frames/` or `enums/` is empty).
+    pub fn files(dir: &Path) -> Result<Vec<PathBuf>, GenError> {
+        let mut v = yaml_files(&dir.join("frames"))?;
+        v.extend(yaml_files(&dir.join("enums"))?);
+        Ok(v)
     }
 }

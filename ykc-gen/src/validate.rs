@@ -1,18 +1,8 @@
 //! Checks a loaded spec; every problem names its file and field.
 
-use crate::spec::{Count, EnumValueSpec, FieldSpec, FrameSpec, Spec};
+use crate::spec::{Count, EnumValueSpec, FieldKind, FieldSpec, FrameSpec, Spec};
 use crate::GenError;
 use std::collections::{BTreeMap, HashSet};
-
-const ROLES: &[&str] = &[
-    "login",
-    "heartbeat",
-    "billing_model_verify",
-    "billing_model_request",
-    "transaction_record",
-    "time_sync",
-];
-const TYPES: &[&str] = &["bcd", "uint", "ascii", "bytes", "cp56time", "bits", "group"];
 
 /// Returns every problem found (empty = valid).
 pub fn validate(spec: &Spec) -> Vec<GenError> {
@@ -38,28 +28,18 @@ pub fn validate(spec: &Spec) -> Vec<GenError> {
                 );
             }
         }
-        if f.direction != "up" && f.direction != "down" {
-            err("direction", format!("`{}` is not up or down", f.direction));
-        }
         if let Some(r) = f.reply {
             if !spec.frames.iter().any(|o| o.code == r) {
                 err("reply", format!("reply frame 0x{r:02X} is not in the spec"));
             }
         }
-        if let Some(r) = &f.role {
-            if !ROLES.contains(&r.as_str()) {
-                err("role", format!("`{r}` is not one of {ROLES:?}"));
-            } else if spec
+        if let Some(r) = f.role {
+            if spec
                 .frames
                 .iter()
-                .any(|o| o.code != f.code && o.role.as_deref() == Some(r))
+                .any(|o| o.code != f.code && o.role == Some(r))
             {
                 err("role", format!("role `{r}` is given to two frames"));
-            }
-        }
-        if let Some(t) = &f.trailing {
-            if t != "allow" && t != "error" {
-                err("trailing", format!("`{t}` is not allow or error"));
             }
         }
         check_fields(spec, f, &f.fields, true, &mut errs);
@@ -134,15 +114,20 @@ fn check_fields(
                 fd.name
             ));
         }
-        if !TYPES.contains(&fd.ty.as_str()) {
-            err(format!("type `{}` is not one of {TYPES:?}", fd.ty));
+        if !fd.ty.is_table_type() {
+            let table: Vec<&str> = FieldKind::TABLE.iter().map(|k| k.as_str()).collect();
+            err(format!(
+                "type `{}` is not a table type (one of {})",
+                fd.ty,
+                table.join(", ")
+            ));
             continue;
         }
         if group_seen {
             err("fields after a group are not supported".to_string());
         }
-        match fd.ty.as_str() {
-            "group" => {
+        match fd.ty {
+            FieldKind::Group => {
                 group_seen = true;
                 if !top {
                     err("groups cannot nest".to_string());
@@ -153,10 +138,9 @@ fn check_fields(
                 match &fd.count {
                     Some(Count::Field { field }) => {
                         let ok = fields
-                            .get(..i)
-                            .unwrap_or_default()
                             .iter()
-                            .any(|p| &p.name == field && p.ty == "uint");
+                            .take(i)
+                            .any(|p| &p.name == field && p.ty == FieldKind::Uint);
                         if !ok {
                             err(format!(
                                 "count field `{field}` must be a uint before the group"
@@ -172,13 +156,13 @@ fn check_fields(
                 if fd.len == 0 {
                     err("`len` must be at least 1".to_string());
                 }
-                if ty == "cp56time" && fd.len != 7 {
+                if ty == FieldKind::Cp56Time && fd.len != 7 {
                     err("cp56time is 7 bytes".to_string());
                 }
-                if matches!(ty, "uint" | "bits") && fd.len > 8 {
+                if matches!(ty, FieldKind::Uint | FieldKind::Bits) && fd.len > 8 {
                     err("uint/bits hold at most 8 bytes".to_string());
                 }
-                if ty != "uint"
+                if ty != FieldKind::Uint
                     && (fd.scale.is_some()
                         || fd.offset.is_some()
                         || fd.r#enum.is_some()
@@ -200,7 +184,7 @@ fn check_fields(
                         err(format!("enum_ref `{r}` has no file spec/enums/{r}.yaml"));
                     }
                 }
-                if ty == "bits" && fd.bits.is_empty() {
+                if ty == FieldKind::Bits && fd.bits.is_empty() {
                     err("a bits field needs `bits`".to_string());
                 }
                 for b in &fd.bits {
@@ -219,7 +203,7 @@ fn check_fields(
                         }
                     }
                 }
-                if fd.reversed && ty != "ascii" {
+                if fd.reversed && ty != FieldKind::Ascii {
                     err("`reversed` applies to ascii fields".to_string());
                 }
             }
@@ -248,28 +232,54 @@ fn check_answer(spec: &Spec, f: &FrameSpec, errs: &mut Vec<GenError>) {
             ));
         }
     }
-    for (k, v) in a.set.iter().chain(&a.refuse) {
-        if !has(f, k) {
-            err(format!("set {k}: not a field of the reply"));
-        }
-        if serde_json::from_str::<serde_json::Value>(v).is_err() {
-            err(format!("set {k}: `{v}` is not a JSON value"));
+    for (key, values) in [("set", &a.set), ("refuse", &a.refuse)] {
+        for (k, v) in values {
+            match f.fields.iter().find(|x| &x.name == k) {
+                None => err(format!("{key} {k}: not a field of the reply")),
+                Some(fd) => {
+                    check_value(spec, fd, v).unwrap_or_else(|m| err(format!("{key} {k}: {m}")))
+                }
+            }
         }
     }
     let items: Vec<&FieldSpec> = f
         .fields
         .iter()
-        .filter(|x| x.ty == "group")
+        .filter(|x| x.ty == FieldKind::Group)
         .flat_map(|g| &g.item)
         .collect();
     for (k, v) in &a.item_set {
-        if !items.iter().any(|x| &x.name == k)
-            || serde_json::from_str::<serde_json::Value>(v).is_err()
-        {
-            err(format!(
-                "item_set {k}: `{v}` is not a JSON value for an item field"
-            ));
+        match items.iter().find(|x| &x.name == k) {
+            None => err(format!("item_set {k}: not an item field of a group")),
+            Some(fd) => {
+                check_value(spec, fd, v).unwrap_or_else(|m| err(format!("item_set {k}: {m}")))
+            }
         }
+    }
+}
+
+/// Checks that an `answer:` value suits its field: a scalar, and for an enum one of its names
+/// or a code (what the runtime's JSON reader accepts).
+fn check_value(spec: &Spec, fd: &FieldSpec, v: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    let values = fd.r#enum.as_ref().or_else(|| {
+        let r = fd.enum_ref.as_ref()?;
+        spec.enums.get(r).map(|e| &e.values)
+    });
+    match (v, values) {
+        (Value::Array(_) | Value::Object(_) | Value::Null, _) => {
+            Err(format!("`{v}` is not a plain value (text, number or bool)"))
+        }
+        (Value::String(name), Some(values)) => {
+            let known =
+                name.starts_with("0x") || values.values().any(|e| &e.name == name || &e.zh == name);
+            if known {
+                Ok(())
+            } else {
+                Err(format!("`{name}` is not a value of the field's enum"))
+            }
+        }
+        _ => Ok(()),
     }
 }
 

@@ -5,39 +5,8 @@
 
 use serde::Serialize;
 
-/// Which side sends a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Pile → platform (上行, odd codes).
-    Up,
-    /// Platform → pile (下行, even codes).
-    Down,
-}
-
-/// How a field is laid out on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    /// BCD digits, most significant digit first.
-    Bcd,
-    /// Unsigned little-endian integer (BIN码).
-    Uint,
-    /// ASCII text padded with 0x00.
-    Ascii,
-    /// Opaque bytes shown as hex.
-    Bytes,
-    /// CP56Time2a timestamp (7 bytes).
-    Cp56Time,
-    /// Little-endian integer whose bits carry named sub-fields.
-    Bits,
-    /// Repeated item records.
-    Group,
-    /// Not a table row: bytes beyond the table, kept as received.
-    Trailing,
-    /// Not a table row: whether the alternative layout was read.
-    Layout,
-}
+/// The spec's vocabulary, defined once in `ykc-vocab` and shared with the generator and derive.
+pub use ykc_vocab::{Direction, FieldKind, Role, UnknownName};
 
 /// How many times a field occurs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,24 +153,6 @@ impl std::fmt::Display for BodyLen {
         }
         Ok(())
     }
-}
-
-/// What the gateway uses a frame for (spec `role:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The pile identifies itself; answered before anything else.
-    Login,
-    /// Keeps the link alive.
-    Heartbeat,
-    /// The pile asks whether its billing model is current.
-    BillingModelVerify,
-    /// The pile asks for the billing model.
-    BillingModelRequest,
-    /// Billing data: confirmed only after it was handed on durably.
-    TransactionRecord,
-    /// The platform sets the pile's clock.
-    TimeSync,
 }
 
 /// The positive answer to a request (spec `answer:`): reply fields copied from the request,
