@@ -50,3 +50,35 @@ fn reply_pairs_are_exactly_the_documented_ones() {
         assert_eq!(m.direction == ykc::Direction::Up, up, "0x{:02X}", m.code);
     }
 }
+
+/// A multi-byte enumeration, as the generator would emit for a 2- or 3-byte enum field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ykc::CodeEnum)]
+enum WideCode {
+    #[ykc(code = 0x0102, name = "listed", zh = "已列出")]
+    Listed,
+    Unknown(u64),
+}
+
+#[test]
+fn multi_byte_enums_round_trip_unlisted_codes() {
+    use ykc::{CodeEnum, WireValue};
+    for bytes in [[0x02u8, 0x01, 0x00], [0x34, 0x12, 0x00], [0xEF, 0xCD, 0xAB]] {
+        let (v, warning) = <WideCode as WireValue>::decode(&bytes);
+        assert!(warning.is_none());
+        let mut out = [0u8; 3];
+        v.encode(&mut out).unwrap();
+        assert_eq!(out, bytes, "{v:?}");
+    }
+    assert_eq!(WideCode::from_code(0x0102), WideCode::Listed);
+    assert_eq!(WideCode::from_code(0xABCDEF), WideCode::Unknown(0xABCDEF));
+    assert_eq!(WideCode::from_code(0xABCDEF).code(), 0xABCDEF);
+}
+
+#[test]
+fn an_enum_code_too_wide_for_its_field_is_an_encode_error() {
+    // 0x02 login_result is 1 byte: code 300 must not be clamped to 0xFF.
+    let body = serde_json::json!({"pile_code": "32010200000001", "login_result": 300});
+    let msg = ykc::Message::from_json(0x02, &body).unwrap();
+    let mut out = bytes::BytesMut::new();
+    assert!(msg.encode(&mut out).is_err(), "encoded as {out:?}");
+}

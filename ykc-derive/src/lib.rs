@@ -2,12 +2,18 @@
 //!
 //! The generator (`ykc-gen`) emits structs annotated with `#[ykc(...)]`; these
 //! derives turn the annotations into a zero-copy view, an owned decoder, an
-//! encoder into `bytes::BytesMut`, JSON (serde) and field metadata. Misused
-//! attributes are compile errors pointing at the attribute.
+//! encoder into `bytes::BytesMut`, JSON (serde) and field metadata.
+//!
+//! Misused attributes are compile errors at the attribute concerned (each attribute's span is
+//! kept while parsing, serde_derive's `Attr<T>`); a repeated attribute is an error; all errors
+//! of a struct are reported at once. The words (wire types, direction, role) are `ykc-vocab`'s.
 
 mod code_enum;
 mod emit;
 mod model;
+
+#[cfg(test)]
+mod golden;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
@@ -32,7 +38,7 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Derives `ykc::CodeEnum` for an enum of codes with an `Unknown(u8)` fallback.
+/// Derives `ykc::CodeEnum` for an enum of codes with an `Unknown(u64)` fallback.
 #[proc_macro_derive(CodeEnum, attributes(ykc))]
 pub fn derive_code_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

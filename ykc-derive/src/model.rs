@@ -471,8 +471,10 @@ impl FrameAttrs {
                 "section" => section.set("section", span, lit_str(need(p, v)?)?),
                 "direction" => {
                     let d = lit_str(need(p, v)?)?.parse::<Direction>();
-                    let d = d.map_err(|e| syn::Error::new(span, e))?;
-                    direction.set("direction", span, d)
+                    // A misspelt direction is reported here, once: the placeholder keeps the
+                    // "needs direction" check quiet.
+                    direction.set("direction", span, *d.as_ref().unwrap_or(&Direction::Up))?;
+                    d.map(drop).map_err(|e| syn::Error::new(span, e))
                 }
                 "reply" => reply.set("reply", span, lit_int(need(p, v)?)?),
                 "trailing" => trailing.flag("trailing", p, v),

@@ -370,7 +370,6 @@ pub fn describe(e: &Error, lang: Lang) -> String {
         Error::BadEncryptFlag { flag, code } => {
             format!("加密标志错误: 0x{flag:02X}（帧类型0x{code:02X}），应为0x00或0x01")
         }
-        Error::Encrypted { code } => format!("帧0x{code:02X}消息体已加密（3DES），无法解析"),
         Error::UnknownType { code } => format!("未知帧类型0x{code:02X}"),
         Error::BodyLength {
             code,

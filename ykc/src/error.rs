@@ -52,12 +52,6 @@ pub enum Error {
         /// The frame type code.
         code: u8,
     },
-    /// The body is encrypted (3DES); its fields cannot be decoded.
-    #[error("frame 0x{code:02X} body is encrypted (3DES); kept opaque")]
-    Encrypted {
-        /// The frame type code.
-        code: u8,
-    },
     /// The frame type is not in the spec (only where a typed decode was requested).
     #[error("unknown frame type 0x{code:02X}")]
     UnknownType {

@@ -5,7 +5,7 @@ use crate::meta::{FieldMeta, FrameMeta};
 use crate::record::{DecodeCx, EncodeCx, Record};
 use crate::value::WireValue;
 use bytes::BytesMut;
-use serde::ser::{SerializeSeq, Serializer};
+use serde::ser::Serializer;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -62,19 +62,6 @@ impl<T: WireValue> Serialize for Json<'_, T> {
     }
 }
 
-/// Serializes repeated values the way their field's metadata says.
-pub struct JsonSeq<'a, T>(pub &'a [T], pub &'a FieldMeta);
-
-impl<T: WireValue> Serialize for JsonSeq<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for v in self.0 {
-            seq.serialize_element(&Json(v, self.1))?;
-        }
-        seq.end()
-    }
-}
-
 /// The bytes of one field, or empty when out of range (lengths are checked before).
 pub fn slice(bytes: &[u8], at: usize, len: usize) -> &[u8] {
     bytes.get(at..at.saturating_add(len)).unwrap_or_default()
@@ -88,7 +75,7 @@ pub fn read<T: WireValue>(
     base: usize,
     cx: &mut DecodeCx,
 ) -> T {
-    let (v, warn) = T::decode(slice(bytes, at, meta_len(meta, bytes)));
+    let (v, warn) = T::decode(slice(bytes, at, meta.len));
     if let Some(kind) = warn {
         cx.warnings.push(Warning {
             field: meta.name,
@@ -97,10 +84,6 @@ pub fn read<T: WireValue>(
         });
     }
     v
-}
-
-fn meta_len(meta: &FieldMeta, _bytes: &[u8]) -> usize {
-    meta.len
 }
 
 /// Decodes one value of `len` bytes (used for alternative layouts).
@@ -422,15 +405,6 @@ pub fn count_of<T: TryFrom<usize>>(
             format!("{n} items do not fit the count field"),
         )
     })
-}
-
-/// Serializes bytes as uppercase hex.
-pub struct HexJson<'a>(pub &'a [u8]);
-
-impl Serialize for HexJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&crate::value::HexRef(self.0))
-    }
 }
 
 /// Reads the optional `trailing` hex string.
