@@ -371,6 +371,9 @@ fn view(m: &Record) -> (Ident, TokenStream) {
         let ty = f.elem_ty();
         let doc = format!("`{}` {}", id, f.name_zh);
         let (at, len) = place(m, i, f, &quote!(self.alt));
+        // Views read whatever bytes they were given (`Record::view_of` does not check the
+        // length), so a body too short for the trailing part or the group reads as empty:
+        // the `unwrap_or_default()`s below are that meaning, not a hidden invariant.
         match (&f.kind, &f.repeat) {
             (Kind::Trailing, _) => {
                 let end = if has_alt(m) {

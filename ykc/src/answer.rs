@@ -78,7 +78,7 @@ pub fn answer(request: &Message, overrides: &Map<String, Value>) -> Result<Messa
                 items
                     .iter()
                     .map(|i| answer_item(g.items, g.len, i, t.item_set))
-                    .collect(),
+                    .collect::<Result<_, _>>()?,
             ),
             (_, v) => v,
         };
@@ -100,7 +100,7 @@ fn answer_item(
     len: usize,
     req_item: &Value,
     item_set: &[(&str, &str)],
-) -> Value {
+) -> Result<Value, Error> {
     let mut item = crate::value::partial(fields, &vec![0u8; len]);
     if let Value::Object(q) = req_item {
         for (k, v) in q {
@@ -110,11 +110,10 @@ fn answer_item(
         }
     }
     for (k, v) in item_set {
-        if let Ok(v) = serde_json::from_str(v) {
-            item.insert((*k).to_string(), v);
-        }
+        let v = serde_json::from_str(v).map_err(|e| json_error(k, e.to_string()))?;
+        item.insert((*k).to_string(), v);
     }
-    Value::Object(item)
+    Ok(Value::Object(item))
 }
 
 /// True when `reply` answers `command`: the reply frame's code, and every field the template
