@@ -70,3 +70,40 @@ fn a_bad_spec_names_file_and_field() {
     assert!(err.contains("field `a`: field name used twice"), "{err}");
     assert!(err.contains("`len` must be at least 1"), "{err}");
 }
+
+/// Writes `frames` (file name, YAML) into a fresh spec directory and loads it.
+fn load_bad(tag: &str, frames: &[(&str, &str)]) -> String {
+    let dir = std::env::temp_dir().join(format!("ykc-bad-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("frames")).unwrap();
+    for (name, yaml) in frames {
+        std::fs::write(dir.join("frames").join(name), yaml).unwrap();
+    }
+    let err = ykc_gen::load(&dir).unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).ok();
+    err
+}
+
+#[test]
+fn a_misspelt_vocabulary_word_names_file_key_and_choices() {
+    let yaml = "code: 0xF2\nname: bad\nname_zh: x\nsection: v\ndirection: sideways\nfields: []\n";
+    let err = load_bad("vocab", &[("f2_bad.yaml", yaml)]);
+    assert!(err.contains("f2_bad.yaml"), "{err}");
+    assert!(
+        err.contains("direction: unknown variant `sideways`, expected `up` or `down`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn answer_values_are_plain_values_of_the_field() {
+    let req = "code: 0xF3\nname: req\nname_zh: x\nsection: v\ndirection: up\nreply: 0xF4\nfields:\n  - {name: a, name_zh: a, type: uint, len: 1}\n";
+    let rep = "code: 0xF4\nname: rep\nname_zh: y\nsection: v\ndirection: down\nfields:\n  - {name: a, name_zh: a, type: uint, len: 1}\n  - {name: r, name_zh: r, type: uint, len: 1, enum: {0: {name: ok, zh: 成功}}}\nanswer:\n  request: 0xF3\n  copy: {a: a}\n  set: {r: '\"ok\"', a: [1]}\n";
+    let err = load_bad("answer", &[("f3_req.yaml", req), ("f4_rep.yaml", rep)]);
+    assert!(
+        err.contains(
+            "f4_rep.yaml: field `answer`: set r: `\"ok\"` is not a value of the field's enum"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("set a: `[1]` is not a plain value"), "{err}");
+}

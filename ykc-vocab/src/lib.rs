@@ -45,10 +45,13 @@ macro_rules! vocabulary {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-        #[serde(rename_all = "snake_case")]
+        // serde_derive's Deserialize, so serde_yaml reports a misspelling with its key and line.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all(serialize = "snake_case"))]
         pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
+            $( $(#[$vmeta])* #[serde(rename(deserialize = $text))] $variant, )+
         }
 
         impl $name {
@@ -85,14 +88,6 @@ macro_rules! vocabulary {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                s.parse()
-                    .map_err(|_| serde::de::Error::unknown_variant(&s, Self::NAMES))
             }
         }
     };
@@ -203,6 +198,19 @@ mod tests {
         }
         assert_eq!(Role::TransactionRecord.variant(), "TransactionRecord");
         assert_eq!(FieldKind::Cp56Time.as_str(), "cp56time");
+    }
+
+    #[test]
+    fn serde_reads_spec_spellings_and_writes_snake_case() {
+        let k: FieldKind = serde_yaml::from_str("cp56time").unwrap();
+        assert_eq!(k, FieldKind::Cp56Time);
+        // `ykc frames --json` has always printed serde's snake_case.
+        assert_eq!(serde_json::to_string(&k).unwrap(), "\"cp56_time\"");
+        assert_eq!(
+            serde_json::to_string(&Role::BillingModelVerify).unwrap(),
+            "\"billing_model_verify\""
+        );
+        assert!(serde_yaml::from_str::<FieldKind>("cp56_time").is_err());
     }
 
     #[test]
