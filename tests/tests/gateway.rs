@@ -748,7 +748,10 @@ async fn the_registry_learns_crc_order_and_sequence_style() {
     let info = gw.shared.registry.get(&key).unwrap();
     assert_eq!(
         (info.crc_order, info.sequence_style),
-        (Some(CrcOrder::HighFirst), "be")
+        (
+            Some(CrcOrder::HighFirst),
+            ykc::gateway::registry::SequenceStyle::Be
+        )
     );
     gw.stop();
 }
