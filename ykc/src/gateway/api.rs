@@ -95,10 +95,7 @@ fn offline(pile: &str) -> ApiError {
     )
 }
 
-async fn pile(
-    State(s): State<Arc<Shared>>,
-    Path(pile): Path<String>,
-) -> ApiResult<Json<PileInfo>> {
+async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> ApiResult<Json<PileInfo>> {
     let key = pile_key(&pile)?;
     s.registry.get(&key).map(Json).ok_or_else(|| offline(&pile))
 }
@@ -315,13 +312,16 @@ async fn proxy(
     let seq = match fields.remove("header").as_ref().and_then(|h| h.get("seq")) {
         None | Some(Value::Null) => None,
         Some(v) => {
-            let n = v.as_u64().and_then(|n| u16::try_from(n).ok()).ok_or_else(|| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    format!("header.seq {v} is not 0..=65535"),
-                    Some("header.seq".into()),
-                )
-            })?;
+            let n = v
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        format!("header.seq {v} is not 0..=65535"),
+                        Some("header.seq".into()),
+                    )
+                })?;
             Some(n.to_le_bytes())
         }
     };

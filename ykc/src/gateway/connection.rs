@@ -154,9 +154,7 @@ impl Connection {
         if let Some(r) = &self.registration {
             r.presence.touch();
         }
-        let actions = self
-            .session
-            .on_frame(&self.shared.policy, &f, Clock::now());
+        let actions = self.session.on_frame(&self.shared.policy, &f, Clock::now());
         for action in actions {
             self.act(&f, action).await;
         }
@@ -178,7 +176,10 @@ impl Connection {
                     None => self.shared.forwarders.is_empty(),
                 };
                 if !delivered {
-                    self.shared.metrics.billing_unconfirmed.fetch_add(1, Relaxed);
+                    self.shared
+                        .metrics
+                        .billing_unconfirmed
+                        .fetch_add(1, Relaxed);
                     warn!(conn_id = self.id, pile = self.session.pile_text(), "transaction record not confirmed: forwarding failed; the pile will resend it");
                 }
                 if let Some(ack) = self.session.on_delivered(delivered) {
@@ -186,18 +187,25 @@ impl Connection {
                 }
             }
             Action::Register { pile } => self.register(pile, f),
-            Action::SequenceStyle(style) => {
-                self.shared
-                    .registry
-                    .set_framing(&pile_of(&self.session), self.id, Some(f.crc_order), style)
-            }
+            Action::SequenceStyle(style) => self.shared.registry.set_framing(
+                &pile_of(&self.session),
+                self.id,
+                Some(f.crc_order),
+                style,
+            ),
             Action::Complete { waiter, reply } => {
                 // The waiter may have given up since; then nobody needs the reply.
                 let _ = waiter.send(reply);
             }
             Action::Drop(why) => {
                 self.shared.metrics.dropped(why.label());
-                warn!(conn_id = self.id, pile = self.session.pile_text(), code = f.header.code, ?why, "frame dropped");
+                warn!(
+                    conn_id = self.id,
+                    pile = self.session.pile_text(),
+                    code = f.header.code,
+                    ?why,
+                    "frame dropped"
+                );
             }
             Action::Close(reason) => self.closing(reason),
         }
@@ -208,10 +216,17 @@ impl Connection {
         match reason {
             CloseReason::LoginRefused => {
                 self.shared.metrics.logins_refused.fetch_add(1, Relaxed);
-                warn!(conn_id = self.id, pile, "login refused: not in the allowlist");
+                warn!(
+                    conn_id = self.id,
+                    pile, "login refused: not in the allowlist"
+                );
             }
-            CloseReason::NoLogin => info!(conn_id = self.id, peer = %self.peer, "closing: no login in time"),
-            CloseReason::MissedHeartbeats => info!(conn_id = self.id, pile, "closing: missed heartbeats"),
+            CloseReason::NoLogin => {
+                info!(conn_id = self.id, peer = %self.peer, "closing: no login in time")
+            }
+            CloseReason::MissedHeartbeats => {
+                info!(conn_id = self.id, pile, "closing: missed heartbeats")
+            }
         }
         self.close = true;
     }
@@ -278,16 +293,27 @@ impl Connection {
             remote_addr: self.peer.to_string(),
             online_since: rfc3339_now(),
             login: login.body.clone(),
-            crc_order: self.reader.decoder().peer_crc_order().or(Some(login.crc_order)),
+            crc_order: self
+                .reader
+                .decoder()
+                .peer_crc_order()
+                .or(Some(login.crc_order)),
             sequence_style: Default::default(),
             last_frame_ms_ago: 0,
         };
         // The session registers a pile once per connection, so the kick sender is still here.
-        let kick = self.kick.take().expect("a connection registers its pile once");
+        let kick = self
+            .kick
+            .take()
+            .expect("a connection registers its pile once");
         let (replaced, presence) = shared.registry.insert(pile, info, self.tx.clone(), kick);
         if replaced {
             shared.metrics.logins_replaced.fetch_add(1, Relaxed);
-            warn!(conn_id = self.id, pile = text, "second login: the older connection is closed");
+            warn!(
+                conn_id = self.id,
+                pile = text,
+                "second login: the older connection is closed"
+            );
         }
         info!(conn_id = self.id, pile = text, peer = %self.peer, "pile online");
         let registration = Registration {
@@ -405,7 +431,10 @@ mod tests {
         };
         let (tx, _rx) = mpsc::channel(1);
         let (presence, s) = (
-            shared.registry.insert(pile, info, tx, oneshot::channel().0).1,
+            shared
+                .registry
+                .insert(pile, info, tx, oneshot::channel().0)
+                .1,
             shared.clone(),
         );
         let task = tokio::spawn(async move {
@@ -420,6 +449,9 @@ mod tests {
             panic!("a bug in a session");
         });
         assert!(task.await.is_err_and(|e| e.is_panic()));
-        assert!(shared.registry.is_empty(), "the unwind unregistered the pile");
+        assert!(
+            shared.registry.is_empty(),
+            "the unwind unregistered the pile"
+        );
     }
 }

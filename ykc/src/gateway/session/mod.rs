@@ -379,7 +379,10 @@ impl Session {
     /// The waiter of the command `m` answers, if one waits (waiters that gave up are forgotten).
     fn settle_pending(&mut self, m: &Message) -> Option<Waiter> {
         self.pending.retain(|(_, w)| !w.is_closed());
-        let i = self.pending.iter().position(|(cmd, _)| correlates(cmd, m))?;
+        let i = self
+            .pending
+            .iter()
+            .position(|(cmd, _)| correlates(cmd, m))?;
         Some(self.pending.swap_remove(i).1)
     }
 }
@@ -409,7 +412,9 @@ fn auto_answer(policy: &Policy, role: Option<Role>, f: &OwnedFrame, m: &Message)
 /// A reply echoing the request's sequence bytes and CRC order (ERRATA F2, F4).
 fn reply_to(f: &OwnedFrame, built: Result<Message, crate::Error>) -> Option<Reply> {
     let message = built
-        .inspect_err(|e| tracing::warn!(code = f.header.code, error = %e, "cannot build the answer"))
+        .inspect_err(
+            |e| tracing::warn!(code = f.header.code, error = %e, "cannot build the answer"),
+        )
         .ok()?;
     let body = encode_body(&message)?;
     let frame = OutFrame::reply_to(f, message.code(), body);

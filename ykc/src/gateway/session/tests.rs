@@ -201,11 +201,11 @@ fn time_sync_follows_the_login_with_the_next_sequence_and_the_piles_clock() {
         unreachable!()
     };
     assert_eq!(field(sync, "pile_code"), PILE);
+    assert_eq!(field(sync, "current_time"), "2024-05-01T16:30:00.000+08:00");
     assert_eq!(
-        field(sync, "current_time"),
-        "2024-05-01T16:30:00.000+08:00"
+        sync.frame.crc_order, None,
+        "the codec picks the pile's order"
     );
-    assert_eq!(sync.frame.crc_order, None, "the codec picks the pile's order");
 }
 
 #[test]
@@ -440,7 +440,11 @@ fn login_and_heartbeat_timeouts() {
     let mut s = logged_in(&p, t0);
     let t1 = t0 + Duration::from_secs(20);
     s.on_frame(&p, &heartbeat(PILE, [1, 0]), clock(t1));
-    assert_eq!(s.deadline(&p), t1 + p.heartbeat_timeout, "every frame counts");
+    assert_eq!(
+        s.deadline(&p),
+        t1 + p.heartbeat_timeout,
+        "every frame counts"
+    );
     assert_eq!(s.expired(&p, t0 + p.heartbeat_timeout), None);
     assert_eq!(
         s.expired(&p, t1 + p.heartbeat_timeout),
