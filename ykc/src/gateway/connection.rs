@@ -411,6 +411,27 @@ impl Drop for Registration {
 mod tests {
     use super::*;
 
+    /// What an idle pile costs beyond its buffers is mostly its task's future: keep it small
+    /// (frame handling is boxed, so it is not part of this).
+    #[tokio::test]
+    async fn an_idle_connection_task_stays_small() {
+        let shared = Arc::new(
+            super::super::build_shared(Default::default())
+                .await
+                .expect("shared"),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let _client = TcpStream::connect(addr).await.expect("connect");
+        let (stream, peer) = listener.accept().await.expect("accept");
+        let task = serve(shared, stream, peer, 1, CancellationToken::new());
+        let size = std::mem::size_of_val(&task);
+        eprintln!("connection task future: {size} bytes");
+        assert!(size < 1536, "{size} bytes");
+    }
+
     #[tokio::test]
     async fn a_panicking_session_takes_its_pile_offline() {
         let shared = Arc::new(
