@@ -781,7 +781,10 @@ async fn shutdown_reaches_every_connection_and_drains_the_offline_events() {
     let gauges = gw.shared.gauges();
     assert_eq!((gauges.connections_open, gauges.piles_online), (0, 0));
     let offline = sink.paths().iter().filter(|p| *p == "/ykc/offline").count();
-    assert_eq!(offline, 2, "both piles went offline, and the backend heard it");
+    assert_eq!(
+        offline, 2,
+        "both piles went offline, and the backend heard it"
+    );
     assert!(
         tokio::net::TcpStream::connect(gw.tcp_addr).await.is_err(),
         "the listener is gone"

@@ -52,13 +52,17 @@ pub(super) fn codec(config: &super::config::ServeConfig) -> FrameCodec {
 
 /// Serves one TCP connection until it closes, times out, is replaced by a newer login, or
 /// `shutdown` is cancelled.
-pub(super) async fn serve(
+///
+/// Not an `async fn`: it builds the connection now and returns `run`'s future itself, so the
+/// task holds only that future (an `async fn` would keep its arguments beside it, in every
+/// idle pile's task).
+pub(super) fn serve(
     shared: Arc<Shared>,
     stream: TcpStream,
     peer: SocketAddr,
     id: u64,
     shutdown: CancellationToken,
-) {
+) -> impl std::future::Future<Output = ()> + Send {
     let (read, writer) = stream.into_split();
     let (tx, commands) = mpsc::channel(COMMAND_QUEUE);
     let (kick, kicked) = oneshot::channel();
@@ -75,9 +79,7 @@ pub(super) async fn serve(
         peer,
         shared,
     };
-    debug!(conn_id = id, %peer, "connection opened");
-    conn.run(commands, kicked, shutdown).await;
-    debug!(conn_id = id, %peer, "connection closed");
+    conn.run(commands, kicked, shutdown)
 }
 
 struct Connection {
@@ -99,53 +101,59 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(
+    /// The connection's task. An `async move` block rather than an `async fn`: an `async fn`
+    /// keeps a moved `self` twice in its future (the argument and the body's binding).
+    fn run(
         mut self,
         mut commands: mpsc::Receiver<Box<Outbound>>,
         mut kicked: oneshot::Receiver<()>,
         shutdown: CancellationToken,
-    ) {
-        let (id, peer) = (self.id, self.peer);
-        loop {
-            let deadline = self.session.deadline(&self.shared.policy);
-            tokio::select! {
-                () = shutdown.cancelled() => {
-                    debug!(conn_id = id, pile = self.session.pile_text(), "closing: the gateway shuts down");
-                    break;
-                }
-                item = self.reader.next() => match item {
-                    None => break,
-                    Some(Err(e)) => {
-                        debug!(conn_id = id, %peer, error = %e, "read failed");
+    ) -> impl std::future::Future<Output = ()> + Send {
+        async move {
+            let (id, peer) = (self.id, self.peer);
+            debug!(conn_id = id, %peer, "connection opened");
+            loop {
+                let deadline = self.session.deadline(&self.shared.policy);
+                tokio::select! {
+                    () = shutdown.cancelled() => {
+                        debug!(conn_id = id, pile = self.session.pile_text(), "closing: the gateway shuts down");
                         break;
                     }
-                    Some(Ok(StreamItem::Dropped { bytes, reason })) => {
-                        self.shared.metrics.dropped_bytes.fetch_add(bytes as u64, Relaxed);
-                        warn!(conn_id = id, %peer, pile = self.session.pile_text(), bytes, ?reason, "dropped bytes while resynchronising");
+                    item = self.reader.next() => match item {
+                        None => break,
+                        Some(Err(e)) => {
+                            debug!(conn_id = id, %peer, error = %e, "read failed");
+                            break;
+                        }
+                        Some(Ok(StreamItem::Dropped { bytes, reason })) => {
+                            self.shared.metrics.dropped_bytes.fetch_add(bytes as u64, Relaxed);
+                            warn!(conn_id = id, %peer, pile = self.session.pile_text(), bytes, ?reason, "dropped bytes while resynchronising");
+                        }
+                        // Boxed: the frame handling state lives on the heap only while a frame is handled.
+                        Some(Ok(StreamItem::Frame(f))) => Box::pin(self.on_frame(f)).await,
+                    },
+                    Some(cmd) = commands.recv() => Box::pin(self.on_command(*cmd)).await,
+                    _ = &mut kicked => {
+                        info!(conn_id = id, %peer, pile = self.session.pile_text(), "closing: the pile logged in on a newer connection");
+                        // The newer connection owns the registry entry now.
+                        self.session.replaced();
+                        if let Some(r) = &mut self.registration {
+                            r.replaced = true;
+                        }
+                        break;
                     }
-                    // Boxed: the frame handling state lives on the heap only while a frame is handled.
-                    Some(Ok(StreamItem::Frame(f))) => Box::pin(self.on_frame(f)).await,
-                },
-                Some(cmd) = commands.recv() => Box::pin(self.on_command(*cmd)).await,
-                _ = &mut kicked => {
-                    info!(conn_id = id, %peer, pile = self.session.pile_text(), "closing: the pile logged in on a newer connection");
-                    // The newer connection owns the registry entry now.
-                    self.session.replaced();
-                    if let Some(r) = &mut self.registration {
-                        r.replaced = true;
+                    () = tokio::time::sleep_until(deadline.into()) => {
+                        if let Some(reason) = self.session.expired(&self.shared.policy, Instant::now()) {
+                            self.shared.metrics.timeouts.fetch_add(1, Relaxed);
+                            self.closing(reason);
+                        }
                     }
+                }
+                if self.close {
                     break;
                 }
-                () = tokio::time::sleep_until(deadline.into()) => {
-                    if let Some(reason) = self.session.expired(&self.shared.policy, Instant::now()) {
-                        self.shared.metrics.timeouts.fetch_add(1, Relaxed);
-                        self.closing(reason);
-                    }
-                }
             }
-            if self.close {
-                break;
-            }
+            debug!(conn_id = id, %peer, "connection closed");
         }
     }
 
@@ -429,6 +437,16 @@ mod tests {
         let task = serve(shared, stream, peer, 1, CancellationToken::new());
         let size = std::mem::size_of_val(&task);
         eprintln!("connection task future: {size} bytes");
+        eprintln!(
+            "Connection {} Session {} Registration {} FramedRead {} cancelled {} sleep {} recv {}",
+            std::mem::size_of::<Connection>(),
+            std::mem::size_of::<Session>(),
+            std::mem::size_of::<Registration>(),
+            std::mem::size_of::<FramedRead<OwnedReadHalf, FrameCodec>>(),
+            std::mem::size_of_val(&CancellationToken::new().cancelled()),
+            std::mem::size_of_val(&tokio::time::sleep(std::time::Duration::ZERO)),
+            std::mem::size_of::<mpsc::Receiver<Box<Outbound>>>()
+        );
         assert!(size < 1536, "{size} bytes");
     }
 
