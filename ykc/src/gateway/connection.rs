@@ -436,18 +436,8 @@ mod tests {
         let (stream, peer) = listener.accept().await.expect("accept");
         let task = serve(shared, stream, peer, 1, CancellationToken::new());
         let size = std::mem::size_of_val(&task);
-        eprintln!("connection task future: {size} bytes");
-        eprintln!(
-            "Connection {} Session {} Registration {} FramedRead {} cancelled {} sleep {} recv {}",
-            std::mem::size_of::<Connection>(),
-            std::mem::size_of::<Session>(),
-            std::mem::size_of::<Registration>(),
-            std::mem::size_of::<FramedRead<OwnedReadHalf, FrameCodec>>(),
-            std::mem::size_of_val(&CancellationToken::new().cancelled()),
-            std::mem::size_of_val(&tokio::time::sleep(std::time::Duration::ZERO)),
-            std::mem::size_of::<mpsc::Receiver<Box<Outbound>>>()
-        );
-        assert!(size < 1536, "{size} bytes");
+        // 784 bytes before the session was layered; 736 now.
+        assert!(size <= 784, "connection task future: {size} bytes");
     }
 
     #[tokio::test]
