@@ -192,6 +192,7 @@ impl Session {
 
     /// The pile code as digits, for logs (empty before the login).
     pub fn pile_text(&self) -> String {
+        // No pile yet: the log field is empty, which is what it should say.
         self.pile.map(|p| Bcd(p).to_string()).unwrap_or_default()
     }
 
