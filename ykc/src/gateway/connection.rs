@@ -13,7 +13,7 @@
 
 use super::forward::{raw_hex, rfc3339_now, EventKind, Forwarded, Payload};
 use super::registry::{Outbound, PileInfo, Presence};
-use super::session::{Action, Clock, CloseReason, Reply, Session};
+use super::session::{Action, Clock, CloseReason, Dropped, Reply, Session};
 use super::Shared;
 use crate::codec::{FrameCodec, OutFrame, StreamItem};
 use crate::header::OwnedFrame;
@@ -103,6 +103,7 @@ struct Connection {
 impl Connection {
     /// The connection's task. An `async move` block rather than an `async fn`: an `async fn`
     /// keeps a moved `self` twice in its future (the argument and the body's binding).
+    #[allow(clippy::manual_async_fn)] // on purpose: see above (a bounded test measures it)
     fn run(
         mut self,
         mut commands: mpsc::Receiver<Box<Outbound>>,
@@ -207,13 +208,20 @@ impl Connection {
             }
             Action::Drop(why) => {
                 self.shared.metrics.dropped(why.label());
-                warn!(
-                    conn_id = self.id,
-                    pile = self.session.pile_text(),
-                    code = f.header.code,
-                    ?why,
-                    "frame dropped"
-                );
+                let (id, code) = (self.id, f.header.code);
+                match why {
+                    // Ordinary for piles that talk before logging in: not worth a warning.
+                    Dropped::BeforeLogin => {
+                        debug!(conn_id = id, code, "frame before login; dropped")
+                    }
+                    _ => warn!(
+                        conn_id = id,
+                        pile = self.session.pile_text(),
+                        code,
+                        ?why,
+                        "frame dropped"
+                    ),
+                }
             }
             Action::Close(reason) => self.closing(reason),
         }
