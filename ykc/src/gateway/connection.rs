@@ -427,15 +427,17 @@ impl Drop for Registration {
 mod tests {
     use super::*;
 
+    /// The gateway's shared state for the default configuration (no forwarders).
+    async fn shared() -> Arc<Shared> {
+        let built = super::super::build_shared(Default::default()).await;
+        Arc::new(built.expect("the default configuration builds"))
+    }
+
     /// What an idle pile costs beyond its buffers is mostly its task's future: keep it small
     /// (frame handling is boxed, so it is not part of this).
     #[tokio::test]
     async fn an_idle_connection_task_stays_small() {
-        let shared = Arc::new(
-            super::super::build_shared(Default::default())
-                .await
-                .expect("shared"),
-        );
+        let shared = shared().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -450,11 +452,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_session_takes_its_pile_offline() {
-        let shared = Arc::new(
-            super::super::build_shared(Default::default())
-                .await
-                .expect("shared"),
-        );
+        let shared = shared().await;
         let pile = [0x32, 1, 2, 0, 0, 0, 1];
         let info = PileInfo {
             pile_code: Bcd(pile).to_string(),
