@@ -24,7 +24,7 @@ fn frame(frame_type: u8) -> Payload {
     Payload::Frame(Forwarded {
         frame_type,
         pile_code: Some("32010200000001".into()),
-        direction: "up",
+        direction: ykc::Direction::Up,
         sequence: [0x0C, 0x01],
         received_at: ykc::gateway::forward::rfc3339_now(),
         connection_id: 42,

@@ -748,7 +748,45 @@ async fn the_registry_learns_crc_order_and_sequence_style() {
     let info = gw.shared.registry.get(&key).unwrap();
     assert_eq!(
         (info.crc_order, info.sequence_style),
-        (Some(CrcOrder::HighFirst), "be")
+        (
+            Some(CrcOrder::HighFirst),
+            ykc::gateway::registry::SequenceStyle::Be
+        )
     );
     gw.stop();
+}
+
+#[tokio::test]
+async fn shutdown_reaches_every_connection_and_drains_the_offline_events() {
+    let sink = Sink::start().await;
+    let mut c = config();
+    c.servers = vec![format!("{}/ykc", sink.addr)];
+    let gw = gateway(c).await;
+    let mut a = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
+    let mut b = logged_in(&gw, "32010200000002", CrcOrder::HighFirst).await;
+    let mut anon = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while gw.shared.gauges().connections_open < 3 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let gauges = gw.shared.gauges();
+    assert_eq!((gauges.connections_open, gauges.piles_online), (3, 2));
+    assert!(
+        gw.shutdown(WAIT).await,
+        "connections and forwarders finished within the grace"
+    );
+    for p in [&mut a, &mut b, &mut anon] {
+        assert!(p.closed(WAIT).await, "every connection is closed");
+    }
+    let gauges = gw.shared.gauges();
+    assert_eq!((gauges.connections_open, gauges.piles_online), (0, 0));
+    let offline = sink.paths().iter().filter(|p| *p == "/ykc/offline").count();
+    assert_eq!(
+        offline, 2,
+        "both piles went offline, and the backend heard it"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(gw.tcp_addr).await.is_err(),
+        "the listener is gone"
+    );
 }

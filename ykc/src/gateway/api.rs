@@ -3,7 +3,7 @@
 //!
 //! Errors are JSON `{"error": "...", "field": ...}` with a 4xx/5xx status, never an empty 200.
 
-use super::registry::Outbound;
+use super::registry::{Outbound, PileInfo};
 use super::Shared;
 use crate::codec::OutFrame;
 use crate::{Bcd, Direction, Message};
@@ -57,11 +57,14 @@ fn error(status: StatusCode, reason: impl Into<String>, field: Option<String>) -
     }
 }
 
-async fn healthz(State(s): State<Arc<Shared>>) -> Response {
-    Json(json!({ "status": "ok", "piles_online": s.registry.len() })).into_response()
+/// What a handler returns: its response, or an [`ApiError`] that renders as JSON.
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn healthz(State(s): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "status": "ok", "piles_online": s.registry.len() }))
 }
 
-async fn metrics(State(s): State<Arc<Shared>>) -> Response {
+async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
     let fwd: Vec<_> = s
         .forwarders
         .iter()
@@ -69,13 +72,12 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
         .collect();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(&fwd),
+        s.metrics.render(s.gauges(), &fwd),
     )
-        .into_response()
 }
 
-async fn piles(State(s): State<Arc<Shared>>) -> Response {
-    Json(json!({ "piles": s.registry.list() })).into_response()
+async fn piles(State(s): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "piles": s.registry.list() }))
 }
 
 /// Parses a pile code from the path (14 digits, left-padded).
@@ -85,20 +87,17 @@ fn pile_key(text: &str) -> Result<[u8; 7], ApiError> {
         .map_err(|r| error(StatusCode::BAD_REQUEST, r, Some("pile".into())))
 }
 
-async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> Response {
-    let key = match pile_key(&pile) {
-        Ok(k) => k,
-        Err(r) => return r.into_response(),
-    };
-    match s.registry.get(&key) {
-        Some(info) => Json(info).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            format!("pile {pile} is not online"),
-            None,
-        )
-        .into_response(),
-    }
+fn offline(pile: &str) -> ApiError {
+    error(
+        StatusCode::NOT_FOUND,
+        format!("pile {pile} is not online"),
+        None,
+    )
+}
+
+async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> ApiResult<Json<PileInfo>> {
+    let key = pile_key(&pile)?;
+    s.registry.get(&key).map(Json).ok_or_else(|| offline(&pile))
 }
 
 /// A platform→pile frame type given as a code (`0x34`, `34`) or a spec name (`remote_start_request`).
@@ -159,22 +158,18 @@ async fn send(
     seq: Option<[u8; 2]>,
 ) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
     let pile = Bcd(key).to_string();
-    let Some(tx) = s.registry.sender(&key) else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            format!("pile {pile} is not online"),
-            None,
-        ));
-    };
+    let tx = s.registry.sender(&key).ok_or_else(|| offline(&pile))?;
     let (reply_tx, reply_rx) = oneshot::channel();
     let (written_tx, written_rx) = oneshot::channel();
     let out = Box::new(Outbound {
+        // Without a sequence of its own, the connection stamps the next one (`keep_seq` false).
         frame: OutFrame::new(seq.unwrap_or_default(), msg.code(), body),
         message: msg,
         waiter: wait.then_some(reply_tx),
         written: Some(written_tx),
         keep_seq: seq.is_some(),
     });
+    // A dropped `written` sender means the connection ended before writing: not written.
     if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
         return Err(error(
             StatusCode::NOT_FOUND,
@@ -200,75 +195,55 @@ async fn command(
     Path((pile, frame)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     body: Option<Json<Value>>,
-) -> Response {
-    let key = match pile_key(&pile) {
-        Ok(k) => k,
-        Err(r) => return r.into_response(),
-    };
-    let meta = match command_meta(&frame) {
-        Ok(m) => m,
-        Err(r) => return r.into_response(),
-    };
+) -> ApiResult<Response> {
+    let key = pile_key(&pile)?;
+    let meta = command_meta(&frame)?;
     let fields = match body.map(|Json(v)| v) {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m,
         Some(other) => {
-            return error(
+            return Err(error(
                 StatusCode::BAD_REQUEST,
                 format!("the body must be a JSON object of fields, got {other}"),
                 None,
-            )
-            .into_response()
+            ))
         }
     };
-    let (msg, bytes) = match build(meta, key, fields) {
-        Ok(x) => x,
-        Err(r) => return r.into_response(),
-    };
+    let (msg, bytes) = build(meta, key, fields)?;
     let command = envelope(&msg);
     let wait = meta.reply.is_some();
     let started = Instant::now();
-    let rx = match send(&s, key, msg, bytes, wait, None).await {
-        Ok(rx) => rx,
-        Err(r) => return r.into_response(),
-    };
-    let Some(rx) = rx else {
-        return (
-            StatusCode::ACCEPTED,
-            Json(json!({ "pile_code": pile, "command": command, "reply": null })),
-        )
-            .into_response();
+    let Some(rx) = send(&s, key, msg, bytes, wait, None).await? else {
+        let sent = json!({ "pile_code": pile, "command": command, "reply": null });
+        return Ok((StatusCode::ACCEPTED, Json(sent)).into_response());
     };
     let timeout = q
         .get("timeout_ms")
         .and_then(|t| t.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(s.config.command_timeout());
+        .map_or_else(|| s.config.command_timeout(), Duration::from_millis);
     match tokio::time::timeout(timeout, rx).await {
         Ok(Ok(reply)) => {
             s.metrics.command_done(started.elapsed().as_secs_f64());
-            Json(json!({ "pile_code": pile, "command": command, "reply": envelope(&reply) }))
-                .into_response()
+            let done = json!({ "pile_code": pile, "command": command, "reply": envelope(&reply) });
+            Ok(Json(done).into_response())
         }
-        Ok(Err(_)) => error(
+        Ok(Err(_)) => Err(error(
             StatusCode::BAD_GATEWAY,
             format!("pile {pile} disconnected before replying"),
             None,
-        )
-        .into_response(),
+        )),
         Err(_) => {
             s.metrics
                 .commands_timed_out
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            error(
+            Err(error(
                 StatusCode::GATEWAY_TIMEOUT,
                 format!(
                     "no reply from pile {pile} within {} ms",
                     timeout.as_millis()
                 ),
                 None,
-            )
-            .into_response()
+            ))
         }
     }
 }
@@ -292,8 +267,13 @@ pub fn from_go_body(
         let v = match (f.go_bool, &v) {
             (Some((yes, no)), Value::Bool(b)) => Value::from(if *b { yes } else { no }),
             (_, Value::Number(n)) if (f.decimals > 0 || f.offset != 0) && f.values.is_empty() => {
-                let raw = n.as_f64().unwrap_or_default();
-                serde_json::Number::from_f64(raw / 10f64.powi(f.decimals as i32) + f.offset as f64)
+                // A number that is no f64 (or scales to no finite one) is passed on unscaled, and
+                // the field's own check reports it.
+                n.as_f64()
+                    .and_then(|raw| {
+                        let scaled = raw / 10f64.powi(f.decimals as i32) + f.offset as f64;
+                        serde_json::Number::from_f64(scaled)
+                    })
                     .map_or(v.clone(), Value::Number)
             }
             _ => v,
@@ -310,64 +290,52 @@ async fn proxy(
     State(s): State<Arc<Shared>>,
     Path(code): Path<String>,
     Json(body): Json<Value>,
-) -> Response {
-    let meta = match command_meta(&code) {
-        Ok(m) => m,
-        Err(r) => return r.into_response(),
-    };
+) -> ApiResult<Json<Value>> {
+    let meta = command_meta(&code)?;
     let Value::Object(mut fields) = body else {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "the body must be a JSON object",
             None,
-        )
-        .into_response();
+        ));
     };
-    let Some(id) = fields
+    let id = fields
         .remove("id")
         .and_then(|v| v.as_str().map(str::to_string))
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "missing `id` (the pile code)",
-            Some("id".into()),
-        )
-        .into_response();
-    };
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "missing `id` (the pile code)",
+                Some("id".into()),
+            )
+        })?;
     let seq = match fields.remove("header").as_ref().and_then(|h| h.get("seq")) {
         None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64().and_then(|n| u16::try_from(n).ok()) {
-            Some(n) => Some(n.to_le_bytes()),
-            None => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("header.seq {v} is not 0..=65535"),
-                    Some("header.seq".into()),
-                )
-                .into_response()
-            }
-        },
+        Some(v) => {
+            let n = v
+                .as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        format!("header.seq {v} is not 0..=65535"),
+                        Some("header.seq".into()),
+                    )
+                })?;
+            Some(n.to_le_bytes())
+        }
     };
-    let key = match pile_key(&id) {
-        Ok(k) => k,
-        Err(r) => return r.into_response(),
-    };
+    let key = pile_key(&id)?;
     let (fields, ignored) = from_go_body(meta.fields, fields);
-    let (msg, bytes) = match build(meta, key, fields) {
-        Ok(x) => x,
-        Err(r) => return r.into_response(),
-    };
+    let (msg, bytes) = build(meta, key, fields)?;
     let command = envelope(&msg);
-    match send(&s, key, msg, bytes, false, seq).await {
-        Ok(_) => Json(
-            json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored }),
-        )
-        .into_response(),
-        Err(r) => r.into_response(),
-    }
+    send(&s, key, msg, bytes, false, seq).await?;
+    Ok(Json(
+        json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored }),
+    ))
 }
 
-async fn openapi() -> Response {
+async fn openapi() -> Json<Value> {
     let frames: Vec<&str> = crate::frames::FRAMES
         .iter()
         .filter(|m| m.direction == Direction::Down)
@@ -398,5 +366,4 @@ async fn openapi() -> Response {
                 "responses": { "200": { "description": "sent" }, "400": { "description": "bad body" }, "404": { "description": "pile offline" } } } }
         }
     }))
-    .into_response()
 }

@@ -3,19 +3,25 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+
+/// The gauges read from their source at render time instead of being counted (a counter kept
+/// beside the truth drifts as soon as one path forgets to decrement it, e.g. a panicking session).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// Connections open now: permits taken from the `max_connections` semaphore.
+    pub connections_open: u64,
+    /// Piles logged in now: entries in the registry.
+    pub piles_online: u64,
+}
 
 /// Every counter the gateway keeps.
 #[derive(Debug, Default)]
 pub struct Metrics {
     /// Connections accepted.
     pub connections_total: AtomicU64,
-    /// Connections open now.
-    pub connections_open: AtomicU64,
     /// Connections refused by the max-connections limit.
     pub connections_refused: AtomicU64,
-    /// Piles logged in now.
-    pub piles_online: AtomicU64,
     /// Older connections closed by a second login for the same pile.
     pub logins_replaced: AtomicU64,
     /// Logins refused (allowlist).
@@ -40,10 +46,15 @@ pub struct Metrics {
     pub dropped_frames: Mutex<BTreeMap<&'static str, u64>>,
 }
 
+/// A counter map. Poisoning means a thread panicked inside `bump` or `render` (an allocation
+/// failure, say): fail loudly rather than export numbers that may be half-updated.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock()
+        .expect("metrics lock poisoned: a session panicked while holding it")
+}
+
 fn bump<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K) {
-    if let Ok(mut m) = m.lock() {
-        *m.entry(k).or_default() += 1;
-    }
+    *lock(m).entry(k).or_default() += 1;
 }
 
 impl Metrics {
@@ -62,15 +73,16 @@ impl Metrics {
     /// Records one command latency.
     pub fn command_done(&self, seconds: f64) {
         self.commands_answered.fetch_add(1, Relaxed);
-        if let Ok(mut l) = self.command_latency.lock() {
-            l.0 += seconds;
-            l.1 += 1;
-        }
+        let mut l = lock(&self.command_latency);
+        l.0 += seconds;
+        l.1 += 1;
     }
 
-    /// The Prometheus text exposition, forwarder counters included.
+    /// The Prometheus text exposition: these counters, the derived `gauges`, and the forwarder
+    /// counters.
     pub fn render(
         &self,
+        gauges: Gauges,
         forward: &[(super::forward::SinkKind, super::forward::ForwardStats)],
     ) -> String {
         let mut out = String::new();
@@ -90,7 +102,7 @@ impl Metrics {
             "connections_open",
             "TCP connections open.",
             "gauge",
-            self.connections_open.load(Relaxed),
+            gauges.connections_open,
         );
         gauge(
             "connections_refused_total",
@@ -102,7 +114,7 @@ impl Metrics {
             "piles_online",
             "Piles logged in.",
             "gauge",
-            self.piles_online.load(Relaxed),
+            gauges.piles_online,
         );
         gauge(
             "logins_replaced_total",
@@ -146,7 +158,7 @@ impl Metrics {
             "counter",
             self.commands_timed_out.load(Relaxed),
         );
-        let (sum, count) = self.command_latency.lock().map(|l| *l).unwrap_or_default();
+        let (sum, count) = *lock(&self.command_latency);
         let _ = writeln!(out, "# HELP ykc_command_latency_seconds Command reply latency.\n# TYPE ykc_command_latency_seconds summary\nykc_command_latency_seconds_sum {sum}\nykc_command_latency_seconds_count {count}");
         for (name, map, help) in [
             (
@@ -161,28 +173,19 @@ impl Metrics {
             ),
         ] {
             let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} counter");
-            for (code, n) in map.lock().map(|m| m.clone()).unwrap_or_default() {
+            for (code, n) in lock(map).iter() {
                 let _ = writeln!(out, "ykc_{name}{{type=\"{code:02x}\"}} {n}");
             }
         }
         let _ = writeln!(out, "# HELP ykc_dropped_frames_total Frames dropped by reason.\n# TYPE ykc_dropped_frames_total counter");
-        for (reason, n) in self
-            .dropped_frames
-            .lock()
-            .map(|m| m.clone())
-            .unwrap_or_default()
-        {
+        for (reason, n) in lock(&self.dropped_frames).iter() {
             let _ = writeln!(out, "ykc_dropped_frames_total{{reason=\"{reason}\"}} {n}");
         }
         if !forward.is_empty() {
             let _ = writeln!(out, "# HELP ykc_forward_total Forwarding outcomes by sink.\n# TYPE ykc_forward_total counter");
         }
         for (kind, f) in forward {
-            let sink = if *kind == super::forward::SinkKind::Nats {
-                "nats"
-            } else {
-                "http"
-            };
+            let sink = kind.as_str();
             for (what, n) in [
                 ("enqueued", f.enqueued),
                 ("delivered", f.delivered),
@@ -200,11 +203,7 @@ impl Metrics {
             let _ = writeln!(out, "# HELP ykc_forward_latency_seconds Forwarding latency by sink.\n# TYPE ykc_forward_latency_seconds histogram");
         }
         for (kind, f) in forward {
-            let sink = if *kind == super::forward::SinkKind::Nats {
-                "nats"
-            } else {
-                "http"
-            };
+            let sink = kind.as_str();
             for (le, n) in &f.latency_buckets {
                 let _ = writeln!(
                     out,

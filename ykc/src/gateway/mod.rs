@@ -1,29 +1,47 @@
 //! `ykc serve`: the gateway in front of the piles.
 //!
+//! Layered as tokio's mini-redis is:
+//! - `listener`: accepts TCP connections within `max_connections` (one semaphore permit per
+//!   connection, owned by its task) and spawns them into one [`TaskTracker`](tokio_util::task::TaskTracker).
+//! - `connection`: the transport of one pile — reads frames through the codec, writes every frame
+//!   through the codec's encoder, and carries out what the session decides.
+//! - [`session`]: the protocol state of one pile as a pure state machine,
+//!   `on_frame(frame) -> actions`: login, auto-answers, command correlation, timeouts.
+//! - [`forward`]: HTTP and NATS forwarding, fire-and-forget or durable (billing records).
+//! - `shutdown`: [`Running`]: one cancellation token that reaches the listener, the REST server
+//!   and every connection, and a bounded wait for their tasks and the forwarders.
+//! - [`registry`]: the piles online, one connection each; a newer login closes the older one.
+//! - [`api`]: the REST API (axum) on the HTTP port; [`metrics`]: Prometheus counters.
 //! - [`config`] and [`args`]: every option and limit, from the Go `ykc-proxy-server` flags verbatim,
 //!   kebab-case flags, `YKC_*` variables and a YAML file (annotated example: `ykc.example.yaml`).
-//! - [`registry`]: the piles online, one connection each; a newer login closes the older one.
-//! - `session`: one task per connection — framing, login, auto-answers, forwarding, commands.
-//! - [`forward`]: HTTP and NATS forwarding, fire-and-forget or durable (billing records).
-//! - [`api`]: the REST API (axum) on the HTTP port; [`metrics`]: Prometheus counters.
 
 pub mod api;
 pub mod args;
 pub mod config;
+mod connection;
 pub mod forward;
+mod listener;
 pub mod metrics;
 pub mod registry;
-mod session;
+pub mod session;
+mod shutdown;
+
+pub use shutdown::Running;
 
 use config::ServeConfig;
-use forward::{ForwardConfig, Forwarder, SinkKind};
-use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use forward::{ForwardConfig, Forwarder, Forwarders, SinkKind};
+use serde_json::Value;
+use session::Policy;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
+
+/// How long `ykc serve` waits for connections and forwarders on Ctrl-C / SIGTERM.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -48,38 +66,30 @@ pub enum GatewayError {
 pub struct Shared {
     /// The configuration.
     pub config: ServeConfig,
+    /// The rules every session follows (read from the configuration once).
+    pub policy: Policy,
     /// Online piles.
     pub registry: registry::Registry,
     /// Counters.
     pub metrics: metrics::Metrics,
     /// Where frames go: an HTTP and/or a NATS forwarder (none when no servers are configured).
-    pub forwarders: Vec<Forwarder>,
-    /// Pile codes allowed to log in (none = all).
-    pub allowlist: Option<BTreeSet<String>>,
-    /// The billing model body (0x0A fields) to answer billing-model requests with.
-    pub billing_model: Option<Map<String, Value>>,
-    next_conn: AtomicU64,
+    pub forwarders: Forwarders,
+    /// One permit per open connection, `max_connections` in all.
+    pub connections: Arc<Semaphore>,
 }
 
-/// A running gateway: its addresses, and a way to stop it.
-pub struct Running {
-    /// The pile (TCP) address actually bound.
-    pub tcp_addr: SocketAddr,
-    /// The REST address actually bound.
-    pub http_addr: SocketAddr,
-    /// Shared state (registry, metrics).
-    pub shared: Arc<Shared>,
-    stop: tokio::sync::watch::Sender<bool>,
-}
-
-impl Running {
-    /// Stops accepting connections and serving REST.
-    pub fn stop(&self) {
-        let _ = self.stop.send(true);
+impl Shared {
+    /// The gauges, read from their sources: permits taken, piles registered.
+    pub fn gauges(&self) -> metrics::Gauges {
+        let max = self.config.max_connections as usize;
+        metrics::Gauges {
+            connections_open: max.saturating_sub(self.connections.available_permits()) as u64,
+            piles_online: self.registry.len() as u64,
+        }
     }
 }
 
-async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
+async fn forwarders(config: &ServeConfig) -> Result<Forwarders, GatewayError> {
     let (http, nats) = config.sinks();
     let mut forwarders = Vec::new();
     for (kind, servers) in [(SinkKind::Http, http), (SinkKind::Nats, nats)] {
@@ -97,6 +107,10 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         fc.backoff = config.forward_backoff();
         forwarders.push(Forwarder::new(fc).await?);
     }
+    Ok(forwarders.into())
+}
+
+fn policy(config: &ServeConfig) -> Result<Policy, GatewayError> {
     let allowlist = match &config.login_allowlist_file {
         Some(p) => {
             Some(config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?)
@@ -119,18 +133,33 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         }
         None => None,
     };
-    Ok(Shared {
-        config,
-        registry: Default::default(),
-        metrics: Default::default(),
-        forwarders,
+    Ok(Policy {
+        auto_verification: config.auto_verification,
+        auto_heartbeat_response: config.auto_heartbeat_response,
+        auto_billing_model_verify: config.auto_billing_model_verify,
+        auto_transaction_record_confirm: config.auto_transaction_record_confirm,
+        auto_billing_model_response: config.auto_billing_model_response,
+        drop_before_login: config.drop_before_login,
+        time_sync_after_login: config.time_sync_after_login,
+        login_timeout: config.login_timeout(),
+        heartbeat_timeout: config.heartbeat_timeout(),
         allowlist,
         billing_model,
-        next_conn: AtomicU64::new(1),
     })
 }
 
-/// Binds both ports and serves until [`Running::stop`].
+async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
+    Ok(Shared {
+        policy: policy(&config)?,
+        forwarders: forwarders(&config).await?,
+        connections: Arc::new(Semaphore::new(config.max_connections as usize)),
+        registry: Default::default(),
+        metrics: Default::default(),
+        config,
+    })
+}
+
+/// Binds both ports and serves until [`Running::stop`] or [`Running::shutdown`].
 pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
     let tcp_bind = config.tcp_bind_addr();
     let http_bind = config.http_bind_addr();
@@ -148,16 +177,19 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
         })?;
     let (tcp_addr, http_addr) = (local(&tcp, &tcp_bind)?, local(&http, &http_bind)?);
     let shared = Arc::new(build_shared(config).await?);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(accept_loop(shared.clone(), tcp, stopped.clone()));
+    let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
+    let listener = listener::Listener {
+        tcp,
+        shared: shared.clone(),
+        shutdown: shutdown.clone(),
+        tasks: tasks.clone(),
+    };
+    tasks.spawn(listener.run());
     let app = api::router(shared.clone());
-    let mut http_stop = stopped;
-    tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = http_stop.changed().await;
-        };
+    let rest_stop = shutdown.clone().cancelled_owned();
+    tasks.spawn(async move {
         if let Err(e) = axum::serve(http, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(rest_stop)
             .await
         {
             warn!(error = %e, "REST server stopped");
@@ -168,7 +200,8 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
         tcp_addr,
         http_addr,
         shared,
-        stop,
+        shutdown,
+        tasks,
     })
 }
 
@@ -179,50 +212,13 @@ fn local(l: &TcpListener, addr: &str) -> Result<SocketAddr, GatewayError> {
     })
 }
 
-async fn accept_loop(
-    shared: Arc<Shared>,
-    tcp: TcpListener,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        let (stream, peer) = tokio::select! {
-            r = tcp.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = stopped.changed() => return,
-        };
-        let m = &shared.metrics;
-        if m.connections_open.load(Relaxed) >= shared.config.max_connections as u64 {
-            m.connections_refused.fetch_add(1, Relaxed);
-            warn!(%peer, "connection refused: max_connections reached");
-            drop(stream);
-            continue;
-        }
-        m.connections_total.fetch_add(1, Relaxed);
-        m.connections_open.fetch_add(1, Relaxed);
-        let _ = stream.set_nodelay(true);
-        let conn_id = shared.next_conn.fetch_add(1, Relaxed);
-        let s = shared.clone();
-        tokio::spawn(async move {
-            session::serve(s.clone(), stream, peer, conn_id).await;
-            s.metrics.connections_open.fetch_sub(1, Relaxed);
-        });
-    }
-}
-
-/// Runs the gateway until Ctrl-C.
+/// Runs the gateway until Ctrl-C or SIGTERM, then shuts it down within [`SHUTDOWN_GRACE`].
 pub async fn run(config: ServeConfig) -> Result<(), GatewayError> {
     let running = start(config).await?;
-    let _ = tokio::signal::ctrl_c().await;
+    shutdown::signalled().await;
     info!("shutting down");
-    running.stop();
-    for f in &running.shared.forwarders {
-        f.shutdown(std::time::Duration::from_secs(5)).await;
+    if !running.shutdown(SHUTDOWN_GRACE).await {
+        warn!(grace = ?SHUTDOWN_GRACE, "shutdown grace ran out: some connections or forwards were cut short");
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::CrcOrder;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
@@ -41,10 +41,26 @@ pub struct PileInfo {
     pub login: bytes::Bytes,
     /// CRC byte order the pile uses, once seen.
     pub crc_order: Option<CrcOrder>,
-    /// Sequence style seen on the pile's frames: `le`, `be` or `unknown`.
-    pub sequence_style: &'static str,
+    /// How the pile numbers its frames, as learned from consecutive frames.
+    pub sequence_style: SequenceStyle,
     /// Milliseconds since the last frame from the pile.
     pub last_frame_ms_ago: u64,
+}
+
+/// How a pile numbers its frames (ERRATA F4, R2), learned by its session from consecutive
+/// frames. In JSON: `"le"`, `"be"`, `"constant"` or `"unknown"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SequenceStyle {
+    /// Not learned yet (fewer than two frames, or no pattern seen).
+    #[default]
+    Unknown,
+    /// A little-endian counter, as the protocol document says.
+    Le,
+    /// A big-endian counter.
+    Be,
+    /// The same two bytes on every frame.
+    Constant,
 }
 
 /// The login body's fields, decoded only when asked for.
@@ -94,6 +110,20 @@ impl Presence {
 }
 
 impl Registry {
+    /// The map. A poisoned lock means a session panicked halfway through changing it; going on
+    /// would serve a registry that may be inconsistent, so this fails loudly instead.
+    fn piles(&self) -> MutexGuard<'_, HashMap<[u8; 7], Entry>> {
+        self.piles
+            .lock()
+            .expect("registry lock poisoned: a session panicked while holding it")
+    }
+
+    /// Whether a panic poisoned the registry (checked before cleaning up during an unwind, where
+    /// a second panic would abort the process).
+    pub fn is_poisoned(&self) -> bool {
+        self.piles.is_poisoned()
+    }
+
     /// Registers a logged-in pile; returns whether an older connection was replaced (and kicks it).
     pub fn insert(
         &self,
@@ -107,17 +137,13 @@ impl Registry {
             last_frame: last_frame.clone(),
             epoch: self.epoch,
         };
-        let old = self.piles.lock().ok().and_then(|mut m| {
-            m.insert(
-                key,
-                Entry {
-                    info,
-                    last_frame,
-                    tx,
-                    kick: Some(kick),
-                },
-            )
-        });
+        let entry = Entry {
+            info,
+            last_frame,
+            tx,
+            kick: Some(kick),
+        };
+        let old = self.piles().insert(key, entry);
         let replaced = match old {
             Some(mut e) => {
                 if let Some(k) = e.kick.take() {
@@ -132,9 +158,7 @@ impl Registry {
 
     /// Removes the pile if `conn` still owns it; true when removed.
     pub fn remove(&self, key: &[u8; 7], conn: u64) -> bool {
-        let Ok(mut m) = self.piles.lock() else {
-            return false;
-        };
+        let mut m = self.piles();
         if m.get(key).is_some_and(|e| e.info.connection_id == conn) {
             m.remove(key);
             return true;
@@ -148,22 +172,21 @@ impl Registry {
         key: &[u8; 7],
         conn: u64,
         crc: Option<CrcOrder>,
-        seq_style: &'static str,
+        seq_style: SequenceStyle,
     ) {
-        if let Ok(mut m) = self.piles.lock() {
-            if let Some(e) = m.get_mut(key).filter(|e| e.info.connection_id == conn) {
-                e.info.crc_order = crc.or(e.info.crc_order);
-                e.info.sequence_style = seq_style;
-            }
+        if let Some(e) = self
+            .piles()
+            .get_mut(key)
+            .filter(|e| e.info.connection_id == conn)
+        {
+            e.info.crc_order = crc.or(e.info.crc_order);
+            e.info.sequence_style = seq_style;
         }
     }
 
     /// The sender of the pile's connection.
     pub fn sender(&self, key: &[u8; 7]) -> Option<mpsc::Sender<Box<Outbound>>> {
-        self.piles
-            .lock()
-            .ok()
-            .and_then(|m| m.get(key).map(|e| e.tx.clone()))
+        self.piles().get(key).map(|e| e.tx.clone())
     }
 
     fn snapshot(&self, e: &Entry) -> PileInfo {
@@ -176,26 +199,20 @@ impl Registry {
 
     /// One pile.
     pub fn get(&self, key: &[u8; 7]) -> Option<PileInfo> {
-        self.piles
-            .lock()
-            .ok()
-            .and_then(|m| m.get(key).map(|e| self.snapshot(e)))
+        self.piles().get(key).map(|e| self.snapshot(e))
     }
 
     /// Every online pile, by pile code.
     pub fn list(&self) -> Vec<PileInfo> {
-        let mut v: Vec<PileInfo> = self
-            .piles
-            .lock()
-            .map(|m| m.values().map(|e| self.snapshot(e)).collect())
-            .unwrap_or_default();
+        let mut v: Vec<PileInfo> = self.piles().values().map(|e| self.snapshot(e)).collect();
         v.sort_by(|a, b| a.pile_code.cmp(&b.pile_code));
         v
     }
 
-    /// How many piles are online.
+    /// How many piles are online: the `piles_online` gauge, read from the map itself so it
+    /// cannot drift from it.
     pub fn len(&self) -> usize {
-        self.piles.lock().map(|m| m.len()).unwrap_or(0)
+        self.piles().len()
     }
 
     /// True when no pile is online.

@@ -54,6 +54,7 @@ impl NatsSink {
                 }
             });
         if let Some(user) = &config.username {
+            // A user without a password is a user with an empty one (as the Go proxy sends it).
             options = options
                 .user_and_password(user.clone(), config.password.clone().unwrap_or_default());
         }
