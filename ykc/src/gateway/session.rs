@@ -10,7 +10,7 @@ use crate::answer::{answer, body_json, correlates, pile_code_of};
 use crate::codec::{FrameCodec, OutFrame, StreamItem};
 use crate::header::OwnedFrame;
 use crate::meta::Role;
-use crate::{Bcd, CrcOrder, Message};
+use crate::{Bcd, Message};
 use futures::StreamExt;
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
@@ -85,13 +85,8 @@ struct Session {
 /// Serves one TCP connection until it closes, times out or is replaced by a newer login.
 pub(crate) async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: u64) {
     let cfg = &shared.config;
-    let order = if cfg.default_crc_order == super::config::CrcByteOrder::Be {
-        CrcOrder::HighFirst
-    } else {
-        CrcOrder::LowFirst
-    };
     let codec = FrameCodec::new()
-        .with_default_order(order)
+        .with_default_order(cfg.default_crc_order)
         .with_max_buffer(cfg.max_frame_buffer);
     let (read, writer) = stream.into_split();
     let mut conn = Conn {

@@ -1,0 +1,166 @@
+//! The machinery behind the option table in [`super`]: [`serve_options!`]
+//! turns one row per option into everything that names the option.
+
+use super::{CrcOrder, MessagingServerType, Secret};
+use clap::builder::ValueParser;
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+
+/// One command-line flag of the Go `ykc-proxy-server` and the
+/// [`ServeConfig`](super::ServeConfig) key it sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GoFlag {
+    /// The Go flag name, without dashes (`tcpPort`).
+    pub go: &'static str,
+    /// The config field / YAML key (`tcp_port`); the kebab-case long flag and
+    /// the `YKC_*` variable are derived from it.
+    pub key: &'static str,
+    /// A Go `flag.Bool`: `-name` alone means true, a value needs `=`.
+    pub boolean: bool,
+}
+
+/// The kebab-case long flag of a config key, without dashes (`tcp-port`).
+pub fn flag_name(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+/// The environment variable of a config key (`YKC_TCP_PORT`).
+pub fn env_name(key: &str) -> String {
+    format!("YKC_{}", key.to_ascii_uppercase())
+}
+
+/// A boolean word as Go's `strconv.ParseBool` accepts it (`1 t true 0 f
+/// false` in any case), plus `yes/no/y/n/on/off`.
+pub(crate) fn bool_word(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "t" | "true" | "y" | "yes" | "on" => Some(true),
+        "0" | "f" | "false" | "n" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    bool_word(s).ok_or_else(|| format!("`{s}` is not a boolean (true/false, 1/0, yes/no, on/off)"))
+}
+
+/// How a flag or `YKC_*` variable of an option's type is read.
+pub trait FlagValue {
+    /// A Go `flag.Bool`: the flag alone means true (`--auto-verification`).
+    const BOOLEAN: bool = false;
+    /// Values one occurrence of the flag takes.
+    const NUM_ARGS: RangeInclusive<usize> = if Self::BOOLEAN { 0..=1 } else { 1..=1 };
+    /// clap's parser of one value.
+    fn parser() -> ValueParser;
+}
+
+impl FlagValue for bool {
+    const BOOLEAN: bool = true;
+    fn parser() -> ValueParser {
+        ValueParser::new(parse_bool)
+    }
+}
+
+/// [`FlagValue`] of option types whose values clap parses as usual.
+macro_rules! flag_values {
+    ($($ty:ty => $one:ty),* $(,)?) => {$(
+        impl FlagValue for $ty {
+            fn parser() -> ValueParser {
+                clap::value_parser!($one).into()
+            }
+        }
+    )*};
+}
+
+flag_values!(
+    String => String, u16 => u16, u32 => u32, u64 => u64, usize => usize,
+    Vec<String> => String, Option<String> => String, Option<Secret> => Secret,
+    Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder,
+);
+
+/// Generates, from one row per option grouped under help headings:
+/// `ServeConfig` (fields, docs, YAML keys via serde, `Default`), `ServeArgs`
+/// (clap flag, `YKC_*` variable, help; all `Option`, so unset flags leave
+/// the file's value alone) with `apply_to`, the Go flag list `GO_FLAGS`, the
+/// range checks and `ServeConfig::KEYS`.
+///
+/// A row: docs, optional `#[serde(..)]` / `#[arg(..)]` extras, then
+/// `name: Type = default, "VALUE NAME"`, optionally `, go "goName"` and
+/// `, range lo..=hi`.
+macro_rules! serve_options {
+    ($($heading:literal {$(
+        $(#[doc = $doc:literal])*
+        $(#[serde($($serde:tt)*)])?
+        $(#[arg($($arg:tt)*)])?
+        $name:ident: $ty:ty = $default:expr, $value:literal $(, go $go:literal)? $(, range $range:expr)?;
+    )*})*) => {
+        /// Every option and limit of `ykc serve`.
+        ///
+        /// In YAML every key is optional (missing keys take the default) and
+        /// unknown keys are errors. `Debug` never prints the password.
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct ServeConfig {$($(
+            $(#[doc = $doc])* $(#[serde($($serde)*)])?
+            pub $name: $ty,
+        )*)*}
+
+        impl Default for ServeConfig {
+            fn default() -> Self {
+                ServeConfig { $($($name: $default,)*)* }
+            }
+        }
+
+        impl ServeConfig {
+            /// Every key, in table order (the order of `ykc.example.yaml`).
+            pub const KEYS: &'static [&'static str] = &[$($(stringify!($name),)*)*];
+
+            fn check_ranges(&self) -> Result<(), ConfigError> {
+                $($($(check_range(stringify!($name), self.$name, $range)?;)?)*)*
+                Ok(())
+            }
+        }
+
+        /// Every flag `ykc-proxy-server` defines (its `parseOptions`), in its order.
+        pub const GO_FLAGS: &[GoFlag] = &[$($($(GoFlag {
+            go: $go,
+            key: stringify!($name),
+            boolean: <$ty as FlagValue>::BOOLEAN,
+        },)?)*)*];
+
+        /// Flags of `ykc serve`. Every option is also a `YKC_*` environment
+        /// variable and a key of the `--config` YAML file; unset flags leave
+        /// the file's value (or the default) alone. The Go proxy's
+        /// `-camelCase` flags are accepted via
+        /// [`normalize_go_args`](super::args::normalize_go_args).
+        #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+        #[command(args_override_self = true)]
+        pub struct ServeArgs {
+            /// YAML config file; see ykc.example.yaml for every key.
+            #[arg(long, env = "YKC_CONFIG", value_name = "FILE")]
+            pub config: Option<PathBuf>,
+            $($(
+                $(#[doc = $doc])*
+                #[arg(
+                    long, env = env_name(stringify!($name)), value_name = $value,
+                    help_heading = $heading, ignore_case = true,
+                    value_parser = <$ty as FlagValue>::parser(),
+                    num_args = <$ty as FlagValue>::NUM_ARGS,
+                    default_missing_value = <$ty as FlagValue>::BOOLEAN.then_some("true"),
+                    $($($arg)*)?
+                )]
+                pub $name: Option<$ty>,
+            )*)*
+        }
+
+        impl ServeArgs {
+            /// Overwrites the options of `cfg` that were given on the command
+            /// line or in the environment.
+            pub fn apply_to(&self, cfg: &mut ServeConfig) {
+                $($(if let Some(v) = &self.$name {
+                    cfg.$name.clone_from(v);
+                })*)*
+            }
+        }
+    };
+}
+pub(super) use serve_options;

@@ -1,0 +1,109 @@
+//! Value types of options that are more than a number or a string.
+
+use crate::CrcOrder;
+use clap::builder::PossibleValue;
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+/// Where forwarded frames and events go.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum MessagingServerType {
+    /// HTTP `POST <endpoint>/<type hex>` to one of `servers`.
+    #[default]
+    Http,
+    /// NATS publish to `charge.proxy.ykc.<type hex>` on the cluster `servers`.
+    Nats,
+}
+
+impl fmt::Display for MessagingServerType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if *self == Self::Nats { "nats" } else { "http" })
+    }
+}
+
+/// A string that `Debug` never prints (the NATS password), so a logged
+/// config cannot leak it.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_owned())
+    }
+}
+
+/// `le`/`be` on the command line (`ykc serve`, `ykc sim`), with the aliases
+/// [`CrcOrder`]'s `FromStr` accepts.
+impl clap::ValueEnum for CrcOrder {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[CrcOrder::LowFirst, CrcOrder::HighFirst]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            CrcOrder::LowFirst => PossibleValue::new("le").aliases(["low", "low_first"]),
+            CrcOrder::HighFirst => PossibleValue::new("be").aliases(["high", "high_first"]),
+        })
+    }
+}
+
+/// A YAML string read with its `FromStr` (`default_crc_order: le`); the
+/// error is raised inside serde_yaml, which adds the key, line and column.
+pub(super) fn de_from_str<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr<Err: fmt::Display>,
+{
+    struct Parse<T>(PhantomData<T>);
+    impl<T: FromStr<Err: fmt::Display>> Visitor<'_> for Parse<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+            s.parse().map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Parse(PhantomData))
+}
+
+/// `servers` in YAML: a list, a single string, or null.
+pub(super) fn de_servers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
