@@ -8,7 +8,7 @@
 //! the kebab-case long flags of [`ServeArgs`].
 
 pub use super::config::ServeArgs;
-use super::config::{bool_word, flag_name, ConfigError, ServeConfig, GO_FLAGS};
+use super::config::{bool_word, flag_name, ConfigError, GoFlag, ServeConfig, GO_FLAGS};
 use std::ffi::OsString;
 
 /// Rewrites the Go `ykc-proxy-server` flags in `args` into the kebab-case
@@ -30,60 +30,50 @@ pub fn normalize_go_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsStri
     let mut out = Vec::new();
     let mut args = args.into_iter().peekable();
     while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            out.push(arg);
-            continue;
-        };
-        if text == "--" {
+        if arg == "--" {
             out.push(arg);
             out.extend(args);
             break;
         }
-        let Some(body) = text.strip_prefix("--").or_else(|| text.strip_prefix('-')) else {
+        let Some((flag, inline)) = arg.to_str().and_then(go_flag) else {
             out.push(arg);
             continue;
         };
-        let (name, inline) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (body, None),
-        };
-        let Some(flag) = GO_FLAGS.iter().find(|f| f.go == name) else {
-            out.push(arg);
-            continue;
-        };
-        let long = format!("--{}", flag_name(flag.key));
-        if flag.boolean {
-            let value = match inline {
-                Some(v) => bool_word(v).map_or_else(|| v.to_owned(), |b| b.to_string()),
-                None => match args
-                    .peek()
-                    .and_then(|next| next.to_str())
-                    .and_then(bool_word)
-                {
-                    Some(b) => {
-                        args.next();
-                        b.to_string()
-                    }
-                    None => "true".to_owned(),
-                },
-            };
-            out.push(format!("{long}={value}").into());
-        } else {
-            match inline {
-                Some(v) => out.push(format!("{long}={v}").into()),
-                None => match args.next() {
-                    Some(v) => {
-                        let mut joined = OsString::from(format!("{long}="));
-                        joined.push(v);
-                        out.push(joined);
-                    }
-                    // clap reports the missing value.
-                    None => out.push(long.into()),
-                },
+        let value = match inline {
+            Some(v) if flag.boolean => Some(canonical_bool(v)),
+            Some(v) => Some(v.into()),
+            None if flag.boolean => {
+                let word = args.next_if(|w| w.to_str().and_then(bool_word).is_some());
+                Some(canonical_bool(
+                    word.as_ref().and_then(|w| w.to_str()).unwrap_or("true"),
+                ))
             }
+            None => args.next(), // None: clap reports the missing value.
+        };
+        let mut long = OsString::from(format!("--{}", flag_name(flag.key)));
+        if let Some(value) = value {
+            long.push("=");
+            long.push(value);
         }
+        out.push(long);
     }
     out
+}
+
+/// The Go flag an argument names (`-tcpPort`, `--tcpPort=1`) and its value
+/// after `=`, if any.
+fn go_flag(arg: &str) -> Option<(&'static GoFlag, Option<&str>)> {
+    let body = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'))?;
+    let (name, inline) = body
+        .split_once('=')
+        .map_or((body, None), |(n, v)| (n, Some(v)));
+    Some((GO_FLAGS.iter().find(|f| f.go == name)?, inline))
+}
+
+/// `true`/`false` for a boolean word; anything else as it is, for clap to
+/// report against the option.
+fn canonical_bool(word: &str) -> OsString {
+    bool_word(word).map_or_else(|| word.into(), |b| b.to_string().into())
 }
 
 /// The effective configuration: command line > environment (clap merges

@@ -71,11 +71,13 @@ serve_options! {
         /// Most simultaneous pile connections; more are closed at accept [default: 20000].
         max_connections: u32 = 20_000, "N", range 1..=1_000_000;
         /// Heartbeat interval piles are expected to keep, seconds [default: 10].
-        heartbeat_interval_secs: u64 = 10, "SECS", range 1..=3600;
+        heartbeat_interval_secs: u64 = 10, "SECS", range 1..=3600,
+            duration heartbeat_interval = from_secs;
         /// Silent heartbeat intervals before a logged-in connection is closed [default: 3].
         missed_heartbeats: u32 = 3, "N", range 1..=100;
         /// Seconds a new connection has to log in (0x01) [default: 30].
-        login_timeout_secs: u64 = 30, "SECS", range 1..=3600;
+        login_timeout_secs: u64 = 30, "SECS", range 1..=3600,
+            duration login_timeout = from_secs;
         /// Drop (and count) frames sent before login [default: true].
         drop_before_login: bool = true, "BOOL";
         /// File of pile codes allowed to log in, one per line (14 hex digits, `#` comments);
@@ -95,15 +97,18 @@ serve_options! {
         /// Messages queued per forwarding sink before dropping [default: 10000].
         forward_queue: usize = 10_000, "N", range 1..=10_000_000;
         /// Timeout of one HTTP POST / NATS flush, ms [default: 5000].
-        forward_timeout_ms: u64 = 5_000, "MS", range 1..=600_000;
+        forward_timeout_ms: u64 = 5_000, "MS", range 1..=600_000,
+            duration forward_timeout = from_millis;
         /// Retries after a failed forward, 0 = try once [default: 3].
         forward_retries: u32 = 3, "N", range 0..=100;
         /// Backoff before the first retry, ms, doubled per retry [default: 200].
-        forward_backoff_ms: u64 = 200, "MS", range 0..=600_000;
+        forward_backoff_ms: u64 = 200, "MS", range 0..=600_000,
+            duration forward_backoff = from_millis;
     }
     "REST commands and framing" {
         /// How long a REST command waits for the pile's reply before 504, ms [default: 10000].
-        command_timeout_ms: u64 = 10_000, "MS", range 1..=600_000;
+        command_timeout_ms: u64 = 10_000, "MS", range 1..=600_000,
+            duration command_timeout = from_millis;
         /// CRC byte order of frames sent before the pile's own is known [default: le].
         #[serde(deserialize_with = "de_from_str")]
         default_crc_order: CrcOrder = CrcOrder::LowFirst, "ORDER";
@@ -232,36 +237,11 @@ impl ServeConfig {
         }
     }
 
-    /// The heartbeat interval.
-    pub fn heartbeat_interval(&self) -> Duration {
-        Duration::from_secs(self.heartbeat_interval_secs)
-    }
-
     /// Silence after which a logged-in connection is closed:
     /// `heartbeat_interval × missed_heartbeats`.
     pub fn heartbeat_timeout(&self) -> Duration {
         self.heartbeat_interval()
             .saturating_mul(self.missed_heartbeats)
-    }
-
-    /// Time a connection has to log in.
-    pub fn login_timeout(&self) -> Duration {
-        Duration::from_secs(self.login_timeout_secs)
-    }
-
-    /// Timeout of one forwarding attempt.
-    pub fn forward_timeout(&self) -> Duration {
-        Duration::from_millis(self.forward_timeout_ms)
-    }
-
-    /// Backoff before the first forwarding retry (doubled each retry).
-    pub fn forward_backoff(&self) -> Duration {
-        Duration::from_millis(self.forward_backoff_ms)
-    }
-
-    /// How long a REST command waits for the pile's reply.
-    pub fn command_timeout(&self) -> Duration {
-        Duration::from_millis(self.command_timeout_ms)
     }
 
     /// `servers` split by sink: explicit `http(s)://` entries go over HTTP,

@@ -78,20 +78,21 @@ flag_values!(
 );
 
 /// Generates, from one row per option grouped under help headings:
-/// `ServeConfig` (fields, docs, YAML keys via serde, `Default`), `ServeArgs`
-/// (clap flag, `YKC_*` variable, help; all `Option`, so unset flags leave
-/// the file's value alone) with `apply_to`, the Go flag list `GO_FLAGS`, the
-/// range checks and `ServeConfig::KEYS`.
+/// `ServeConfig` (fields, docs, YAML keys, `Default`, duration accessors),
+/// `ServeArgs` (clap flag, `YKC_*` variable, help; every field an `Option`,
+/// so an unset flag leaves the file's value alone) with `apply_to`,
+/// `GO_FLAGS`, the range checks and `ServeConfig::KEYS`.
 ///
 /// A row: docs, optional `#[serde(..)]` / `#[arg(..)]` extras, then
-/// `name: Type = default, "VALUE NAME"`, optionally `, go "goName"` and
-/// `, range lo..=hi`.
+/// `name: Type = default, "VALUE NAME"` and optionally `, go "goName"`,
+/// `, range lo..=hi` and `, duration accessor = from_secs`.
 macro_rules! serve_options {
     ($($heading:literal {$(
         $(#[doc = $doc:literal])*
         $(#[serde($($serde:tt)*)])?
         $(#[arg($($arg:tt)*)])?
-        $name:ident: $ty:ty = $default:expr, $value:literal $(, go $go:literal)? $(, range $range:expr)?;
+        $name:ident: $ty:ty = $default:expr, $value:literal $(, go $go:literal)?
+            $(, range $range:expr)? $(, duration $duration:ident = $unit:ident)?;
     )*})*) => {
         /// Every option and limit of `ykc serve`.
         ///
@@ -118,6 +119,13 @@ macro_rules! serve_options {
                 $($($(check_range(stringify!($name), self.$name, $range)?;)?)*)*
                 Ok(())
             }
+
+            $($($(
+                #[doc = concat!("`", stringify!($name), "` as a [`Duration`].")]
+                pub fn $duration(&self) -> Duration {
+                    Duration::$unit(self.$name)
+                }
+            )?)*)*
         }
 
         /// Every flag `ykc-proxy-server` defines (its `parseOptions`), in its order.
@@ -127,11 +135,9 @@ macro_rules! serve_options {
             boolean: <$ty as FlagValue>::BOOLEAN,
         },)?)*)*];
 
-        /// Flags of `ykc serve`. Every option is also a `YKC_*` environment
-        /// variable and a key of the `--config` YAML file; unset flags leave
-        /// the file's value (or the default) alone. The Go proxy's
-        /// `-camelCase` flags are accepted via
-        /// [`normalize_go_args`](super::args::normalize_go_args).
+        /// Flags of `ykc serve`: every option is also a `YKC_*` variable and a
+        /// key of the `--config` YAML file. The Go proxy's `-camelCase` flags
+        /// are accepted via [`normalize_go_args`](super::args::normalize_go_args).
         #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
         #[command(args_override_self = true)]
         pub struct ServeArgs {
