@@ -1,13 +1,8 @@
-//! The configuration of `ykc serve`: every option and limit with its
-//! default, the YAML config-file format, and validation.
-//!
-//! Each option is written once, in the table below; [`serve_options!`]
-//! derives from it [`ServeConfig`], the clap flags and `YKC_*` variables of
-//! [`ServeArgs`], the Go flag spellings [`GO_FLAGS`] and the range checks.
-//! Sources, highest precedence first: command line, `YKC_*` environment
-//! variables (clap merges these two), the YAML file given with `--config`,
-//! the defaults (see [`super::args::load`]). `ykc.example.yaml` documents
-//! every key.
+//! The configuration of `ykc serve`. Each option is written once, in the
+//! table below, from which [`ServeConfig`], [`ServeArgs`] (flags, `YKC_*`
+//! variables), [`GO_FLAGS`] and the range checks follow. Precedence: command
+//! line > environment > `--config` YAML file > default ([`super::args::load`]).
+//! `ykc.example.yaml` documents every key at length.
 
 mod check;
 mod table;
@@ -19,7 +14,7 @@ pub use self::table::{env_name, flag_name, FlagValue, GoFlag};
 pub use self::types::{MessagingServerType, Secret};
 pub use crate::CrcOrder;
 
-use self::check::{check_range, invalid, scheme, validate_host, validate_server};
+use self::check::{check_range, ensure, invalid, scheme, validate_host, validate_server};
 use self::table::serve_options;
 use self::types::{de_from_str, de_servers};
 use std::path::{Path, PathBuf};
@@ -32,38 +27,37 @@ pub const MAX_FRAME_LEN: usize = 259;
 
 serve_options! {
     "Listeners" {
-        /// Address both listeners (piles, REST API) bind to [default: 0.0.0.0] (Go -host).
+        /// Address both listeners (piles, REST API) bind to [default: 0.0.0.0].
         host: String = "0.0.0.0".to_owned(), "ADDR", go "host";
-        /// TCP port piles connect to, 0 = ephemeral [default: 27600] (Go -tcpPort).
+        /// TCP port piles connect to, 0 = ephemeral [default: 27600].
         tcp_port: u16 = 27600, "PORT", go "tcpPort";
-        /// HTTP port of the REST API, 0 = ephemeral [default: 9556] (Go -httpPort).
+        /// HTTP port of the REST API, 0 = ephemeral [default: 9556].
         http_port: u16 = 9556, "PORT", go "httpPort";
     }
     "Automatic answers" {
-        /// Answer login 0x01 with 0x02 accepted (or refused, per login_allowlist_file)
-        /// [default: false] (Go -autoVerification).
+        /// Answer login 0x01 with 0x02 accepted, or refused if not in --login-allowlist-file
+        /// [default: false].
         auto_verification: bool = false, "BOOL", go "autoVerification";
-        /// Answer heartbeat 0x03 with 0x04 [default: true] (Go -autoHeartbeatResponse).
+        /// Answer heartbeat 0x03 with 0x04 [default: true].
         auto_heartbeat_response: bool = true, "BOOL", go "autoHeartbeatResponse";
-        /// Answer billing-model check 0x05 with 0x06, against billing_model_file if given
-        /// [default: false] (Go -autoBillingModelVerify).
+        /// Answer billing-model check 0x05 with 0x06 (against --billing-model-file if given)
+        /// [default: false].
         auto_billing_model_verify: bool = false, "BOOL", go "autoBillingModelVerify";
-        /// Confirm transaction record 0x3B with 0x40 once it was forwarded
-        /// [default: false] (Go -autoTransactionRecordConfirm).
+        /// Confirm transaction record 0x3B with 0x40 once forwarded [default: false].
         auto_transaction_record_confirm: bool = false, "BOOL", go "autoTransactionRecordConfirm";
     }
     "Forwarding" {
-        /// Forwarding protocol for scheme-less servers [default: http] (Go -messagingServerType).
+        /// Forwarding protocol of scheme-less servers [default: http].
         messaging_server_type: MessagingServerType = MessagingServerType::Http, "TYPE",
             go "messagingServerType";
         /// HTTP endpoints (scheme-less = http://) or NATS URLs, comma-separated or repeated;
-        /// none = forward nothing (Go -servers).
+        /// none = forward nothing.
         #[serde(deserialize_with = "de_servers")]
         #[arg(value_delimiter = ',')]
         servers: Vec<String> = Vec::new(), "URL[,URL]", go "servers";
-        /// NATS user name; empty = none (Go -username).
+        /// NATS user name; empty = none.
         username: Option<String> = None, "NAME", go "username";
-        /// NATS password; empty = none; prefer YKC_PASSWORD or the config file (Go -password).
+        /// NATS password; empty = none. Prefer YKC_PASSWORD or the config file.
         #[arg(hide_env_values = true)]
         password: Option<Secret> = None, "PASSWORD", go "password";
     }
@@ -76,19 +70,16 @@ serve_options! {
         /// Silent heartbeat intervals before a logged-in connection is closed [default: 3].
         missed_heartbeats: u32 = 3, "N", range 1..=100;
         /// Seconds a new connection has to log in (0x01) [default: 30].
-        login_timeout_secs: u64 = 30, "SECS", range 1..=3600,
-            duration login_timeout = from_secs;
+        login_timeout_secs: u64 = 30, "SECS", range 1..=3600, duration login_timeout = from_secs;
         /// Drop (and count) frames sent before login [default: true].
         drop_before_login: bool = true, "BOOL";
-        /// File of pile codes allowed to log in, one per line (14 hex digits, `#` comments);
-        /// others are refused. Needs --auto-verification [default: none, all accepted].
+        /// File of pile codes allowed to log in, one per line; needs --auto-verification.
         login_allowlist_file: Option<PathBuf> = None, "FILE";
     }
     "Billing model" {
-        /// JSON 0x0A/0x58 body (spec field names, pile_code filled in per pile): the billing
-        /// model for 0x05 checks and 0x09 answers [default: none].
+        /// JSON 0x0A/0x58 body: the billing model for 0x05 checks and 0x09 answers.
         billing_model_file: Option<PathBuf> = None, "FILE";
-        /// Answer 0x09 with 0x0A from --billing-model-file (required) [default: false].
+        /// Answer 0x09 with 0x0A from --billing-model-file [default: false].
         auto_billing_model_response: bool = false, "BOOL";
         /// Send time sync 0x56 after each accepted login [default: false].
         time_sync_after_login: bool = false, "BOOL";
@@ -96,7 +87,7 @@ serve_options! {
     "Forwarding limits" {
         /// Messages queued per forwarding sink before dropping [default: 10000].
         forward_queue: usize = 10_000, "N", range 1..=10_000_000;
-        /// Timeout of one HTTP POST / NATS flush, ms [default: 5000].
+        /// Timeout of one HTTP POST / NATS publish and flush, ms [default: 5000].
         forward_timeout_ms: u64 = 5_000, "MS", range 1..=600_000,
             duration forward_timeout = from_millis;
         /// Retries after a failed forward, 0 = try once [default: 3].
@@ -106,14 +97,13 @@ serve_options! {
             duration forward_backoff = from_millis;
     }
     "REST commands and framing" {
-        /// How long a REST command waits for the pile's reply before 504, ms [default: 10000].
+        /// How long a REST command waits for the pile's reply, ms [default: 10000].
         command_timeout_ms: u64 = 10_000, "MS", range 1..=600_000,
             duration command_timeout = from_millis;
         /// CRC byte order of frames sent before the pile's own is known [default: le].
         #[serde(deserialize_with = "de_from_str")]
         default_crc_order: CrcOrder = CrcOrder::LowFirst, "ORDER";
-        /// Bytes buffered per connection for an incomplete frame; beyond it the codec
-        /// resynchronises [default: 4096, at least 259].
+        /// Bytes buffered per connection for an incomplete frame [default: 4096].
         max_frame_buffer: usize = 4096, "BYTES", range MAX_FRAME_LEN..=16 << 20;
     }
 }
@@ -124,32 +114,27 @@ impl ServeConfig {
     /// [`validate`](Self::validate).
     pub fn from_yaml_str(text: &str) -> Result<ServeConfig, serde_yaml::Error> {
         // An empty or comments-only document is `null`, which a struct rejects.
-        if serde_yaml::from_str::<serde_yaml::Value>(text)?.is_null() {
-            return Ok(ServeConfig::default());
-        }
-        serde_yaml::from_str(text)
+        Ok(serde_yaml::from_str::<Option<_>>(text)?.unwrap_or_default())
     }
 
     /// Reads a YAML config file. Relative `login_allowlist_file` and
     /// `billing_model_file` paths in it are taken relative to the file's
     /// directory. Does not normalize or validate.
     pub fn from_file(path: &Path) -> Result<ServeConfig, ConfigError> {
-        let path_buf = || path.to_owned();
+        let file = || path.to_owned();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-            path: path_buf(),
+            path: file(),
             source,
         })?;
         let mut cfg =
             ServeConfig::from_yaml_str(&text).map_err(|source| ConfigError::ParseFile {
-                path: path_buf(),
+                path: file(),
                 source,
             })?;
         let dir = path.parent().unwrap_or(Path::new(""));
-        for p in [&mut cfg.login_allowlist_file, &mut cfg.billing_model_file]
-            .into_iter()
-            .flatten()
-        {
-            *p = dir.join(&*p); // `join` keeps an absolute path as it is.
+        for p in [&mut cfg.login_allowlist_file, &mut cfg.billing_model_file] {
+            // `join` keeps an absolute path as it is.
+            *p = p.as_ref().map(|p| dir.join(p));
         }
         Ok(cfg)
     }
@@ -178,46 +163,36 @@ impl ServeConfig {
     /// first problem is returned, naming its option. Call after
     /// [`normalize`](Self::normalize).
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let (port, nats) = (
+            self.http_port,
+            self.messaging_server_type == MessagingServerType::Nats,
+        );
+        let (verify, respond) = (
+            self.auto_billing_model_verify,
+            self.auto_billing_model_response,
+        );
         validate_host(&self.host)?;
-        if self.http_port != 0 && self.http_port == self.tcp_port {
-            let why = "the two listeners need different ports";
-            let port = self.http_port;
-            let why = format!("tcp_port and http_port are both {port}; {why}");
-            return Err(invalid("http_port", why));
-        }
+        ensure!(port == 0 || port != self.tcp_port, "http_port" =>
+            "tcp_port and http_port are both {port}; the two listeners need different ports");
         for server in &self.servers {
             validate_server(self.messaging_server_type, server)?;
         }
-        if self.messaging_server_type == MessagingServerType::Nats && self.servers.is_empty() {
-            return Err(invalid(
-                "servers",
-                "messaging_server_type is nats but no NATS server is given (e.g. --servers nats://127.0.0.1:4222)",
-            ));
-        }
+        ensure!(!nats || !self.servers.is_empty(), "servers" => "messaging_server_type is nats \
+            but no NATS server is given (e.g. --servers nats://127.0.0.1:4222)");
         self.check_ranges()?;
         if let Some(path) = &self.login_allowlist_file {
-            if !self.auto_verification {
-                return Err(invalid(
-                    "login_allowlist_file",
-                    "is only used when auto_verification answers logins; enable --auto-verification",
-                ));
-            }
+            ensure!(self.auto_verification, "login_allowlist_file" => "is only used when \
+                auto_verification answers logins; enable --auto-verification");
             read_allowlist(path)?;
         }
-        match &self.billing_model_file {
-            Some(_) if !self.auto_billing_model_verify && !self.auto_billing_model_response => {
-                Err(invalid(
-                    "billing_model_file",
-                    "is only used by auto_billing_model_verify or auto_billing_model_response; enable one of them",
-                ))
-            }
-            Some(path) => read_billing_model_file(path).map(drop),
-            None if self.auto_billing_model_response => Err(invalid(
-                "auto_billing_model_response",
-                "needs billing_model_file (the 0x0A body to answer with)",
-            )),
-            None => Ok(()),
+        if let Some(path) = &self.billing_model_file {
+            ensure!(verify || respond, "billing_model_file" => "is only used by \
+                auto_billing_model_verify or auto_billing_model_response; enable one of them");
+            read_billing_model_file(path)?;
         }
+        ensure!(!respond || self.billing_model_file.is_some(), "auto_billing_model_response" =>
+            "needs billing_model_file (the 0x0A body to answer with)");
+        Ok(())
     }
 
     /// `host:port` of the pile (TCP) listener, IPv6 hosts in brackets.
@@ -231,9 +206,11 @@ impl ServeConfig {
     }
 
     fn bind_addr(&self, port: u16) -> String {
-        match self.host.contains(':') {
-            true => format!("[{}]:{port}", self.host),
-            false => format!("{}:{port}", self.host),
+        let host = &self.host;
+        if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
         }
     }
 
@@ -248,14 +225,11 @@ impl ServeConfig {
     /// explicit NATS schemes over NATS, and scheme-less entries follow
     /// `messaging_server_type`. Returns (HTTP, NATS).
     pub fn sinks(&self) -> (Vec<String>, Vec<String>) {
-        let nats_default = self.messaging_server_type == MessagingServerType::Nats;
-        self.servers
-            .iter()
-            .cloned()
-            .partition(|s| match scheme(s).as_deref() {
-                Some(scheme) => matches!(scheme, "http" | "https"),
-                None => !nats_default,
-            })
+        let nats = self.messaging_server_type == MessagingServerType::Nats;
+        self.servers.iter().cloned().partition(|s| match scheme(s) {
+            Some(scheme) => scheme == "http" || scheme == "https",
+            None => !nats,
+        })
     }
 }
 

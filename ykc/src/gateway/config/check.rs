@@ -1,12 +1,8 @@
-//! Why a configuration is refused: [`ConfigError`], and the checks of
-//! values and files that name the option at fault.
+//! [`ConfigError`], and the checks of values and files that name the option at fault.
 
 use super::{env_name, flag_name, MessagingServerType, GO_FLAGS};
-use std::collections::BTreeSet;
-use std::fmt::Display;
-use std::net::IpAddr;
-use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::{collections::BTreeSet, fmt::Display, net::IpAddr, ops::RangeInclusive};
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -52,46 +48,48 @@ impl ConfigError {
 
 /// "`servers` (--servers, YKC_SERVERS, Go -servers)".
 fn describe_option(key: &str) -> String {
-    let go = GO_FLAGS
-        .iter()
-        .find(|g| g.key == key)
-        .map(|g| format!(", Go -{}", g.go))
-        .unwrap_or_default();
-    format!("`{key}` (--{}, {}{go})", flag_name(key), env_name(key))
+    let (flag, env) = (flag_name(key), env_name(key));
+    match GO_FLAGS.iter().find(|g| g.key == key) {
+        Some(g) => format!("`{key}` (--{flag}, {env}, Go -{})", g.go),
+        None => format!("`{key}` (--{flag}, {env})"),
+    }
 }
 
 pub(super) fn invalid(option: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        option,
-        reason: reason.into(),
-    }
+    let reason = reason.into();
+    ConfigError::Invalid { option, reason }
 }
 
-pub(super) fn check_range<T: PartialOrd + Display>(
-    option: &'static str,
-    value: T,
+/// `ensure!(cond, option => "reason {x}")` returns [`ConfigError::Invalid`]
+/// for `option`, with the `format!`ted reason, unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $option:expr => $($reason:tt)+) => {
+        if !$cond {
+            return Err(invalid($option, format!($($reason)+)));
+        }
+    };
+}
+pub(super) use ensure;
+
+pub(super) fn check_range<T>(
+    key: &'static str,
+    v: T,
     range: RangeInclusive<T>,
-) -> Result<(), ConfigError> {
-    if !range.contains(&value) {
-        let (min, max) = range.into_inner();
-        return Err(invalid(option, format!("{value} is outside {min}..={max}")));
-    }
+) -> Result<(), ConfigError>
+where
+    T: PartialOrd + Display,
+{
+    let (min, max) = (range.start(), range.end());
+    ensure!(range.contains(&v), key => "{v} is outside {min}..={max}");
     Ok(())
 }
 
+/// An IP address or a host name (IPv6 without brackets).
 pub(super) fn validate_host(host: &str) -> Result<(), ConfigError> {
-    if host.is_empty() {
-        return Err(invalid("host", "is empty (use 0.0.0.0 for all interfaces)"));
-    }
-    let hostname = host
-        .split('.')
-        .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-    if host.parse::<IpAddr>().is_err() && !hostname {
-        return Err(invalid(
-            "host",
-            format!("`{host}` is neither an IP address nor a host name (IPv6 without brackets, e.g. ::)"),
-        ));
-    }
+    let label = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok = host.parse::<IpAddr>().is_ok() || host.split('.').all(label);
+    ensure!(!host.is_empty(), "host" => "is empty (use 0.0.0.0 for all interfaces)");
+    ensure!(ok, "host" => "`{host}` is neither an IP address (IPv6 without brackets) nor a host name");
     Ok(())
 }
 
@@ -101,28 +99,18 @@ pub(super) fn scheme(s: &str) -> Option<String> {
         .map(|(scheme, _)| scheme.to_ascii_lowercase())
 }
 
+/// A server without blanks, with a host, and with an HTTP or NATS scheme if any.
 pub(super) fn validate_server(kind: MessagingServerType, server: &str) -> Result<(), ConfigError> {
-    if server.chars().any(char::is_whitespace) {
-        return Err(invalid(
-            "servers",
-            format!("`{server}` contains whitespace"),
-        ));
-    }
     let rest = server.split_once("://").map_or(server, |(_, r)| r);
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(invalid("servers", format!("`{server}` has no host")));
-    }
-    match scheme(server).as_deref() {
-        // Explicit schemes pick the sink, so HTTP and NATS can be used together.
-        None | Some("http" | "https" | "nats" | "tls" | "ws" | "wss") => Ok(()),
-        Some(s) => Err(invalid(
-            "servers",
-            format!(
-                "`{server}`: scheme {s}:// is neither HTTP (http://, https://) nor NATS (nats://, tls://, ws://, wss://); \
-                 a scheme-less entry follows messaging_server_type ({kind})"
-            ),
-        )),
-    }
+    // Explicit schemes pick the sink, so HTTP and NATS can be used together.
+    let scheme = scheme(server).unwrap_or_else(|| "http".to_owned());
+    let known = ["http", "https", "nats", "tls", "ws", "wss"].contains(&scheme.as_str());
+    ensure!(!server.contains(char::is_whitespace), "servers" => "`{server}` contains whitespace");
+    ensure!(!rest.is_empty() && !rest.starts_with('/'), "servers" => "`{server}` has no host");
+    ensure!(known, "servers" => "`{server}`: scheme {scheme}:// is neither HTTP (http://, https://) \\
+        nor NATS (nats://, tls://, ws://, wss://); a scheme-less entry follows \\
+        messaging_server_type ({kind})");
+    Ok(())
 }
 
 /// Reads `path` for `option`, naming both on failure.
@@ -133,29 +121,19 @@ fn read(option: &'static str, path: &Path) -> Result<String, ConfigError> {
 
 /// Reads a login allowlist: one pile code per line, 14 hex digits (the BCD
 /// pile code as `ykc parse` prints it), upper-cased; blank lines and `#`
-/// comments (whole-line or trailing) are ignored. Errors name
-/// `login_allowlist_file`, the file and the line; a file with no codes is an
-/// error too (it would refuse every pile).
+/// comments are ignored. Errors name `login_allowlist_file`, the file and
+/// the line; a file with no codes is an error too (it would refuse every pile).
 pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
     const OPT: &str = "login_allowlist_file";
-    let text = read(OPT, path)?;
+    let (text, at) = (read(OPT, path)?, path.display());
     let mut codes = BTreeSet::new();
-    for (n, line) in text.lines().enumerate() {
+    for (n, line) in (1..).zip(text.lines()) {
         let code = line.split('#').next().unwrap_or("").trim();
-        if code.is_empty() {
-            continue;
-        }
-        if code.len() != 14 || !code.chars().all(|c| c.is_ascii_hexdigit()) {
-            let at = format!("{}:{}", path.display(), n + 1);
-            let why = format!("{at}: `{code}` is not a pile code (14 hex digits)");
-            return Err(invalid(OPT, why));
-        }
-        codes.insert(code.to_ascii_uppercase());
+        let hex = code.len() == 14 && code.chars().all(|c| c.is_ascii_hexdigit());
+        ensure!(hex || code.is_empty(), OPT => "{at}:{n}: `{code}` is not a pile code (14 hex digits)");
+        codes.extend(hex.then(|| code.to_ascii_uppercase()));
     }
-    if codes.is_empty() {
-        let why = "lists no pile codes; every login would be refused";
-        return Err(invalid(OPT, format!("{} {why}", path.display())));
-    }
+    ensure!(!codes.is_empty(), OPT => "{at} lists no pile codes; every login would be refused");
     Ok(codes)
 }
 
@@ -165,15 +143,10 @@ pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
 /// `billing_model_file`.
 pub fn read_billing_model_file(path: &Path) -> Result<String, ConfigError> {
     const OPT: &str = "billing_model_file";
-    let text = read(OPT, path)?;
-    let at = path.display();
+    let (text, at) = (read(OPT, path)?, path.display());
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| invalid(OPT, format!("{at} is not valid JSON: {e}")))?;
-    let Some(object) = value.as_object() else {
-        return Err(invalid(OPT, format!("{at} is not a JSON object")));
-    };
-    if !object.contains_key("billing_model_no") {
-        return Err(invalid(OPT, format!("{at} has no `billing_model_no`")));
-    }
+    ensure!(value.is_object(), OPT => "{at} is not a JSON object");
+    ensure!(value.get("billing_model_no").is_some(), OPT => "{at} has no `billing_model_no`");
     Ok(text)
 }

@@ -1,19 +1,17 @@
-//! The machinery behind the option table in [`super`]: [`serve_options!`]
-//! turns one row per option into everything that names the option.
+//! [`serve_options!`], which turns the option table into every place that
+//! names an option, and how flag values of each option type are read.
 
 use super::{CrcOrder, MessagingServerType, Secret};
 use clap::builder::ValueParser;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
-/// One command-line flag of the Go `ykc-proxy-server` and the
-/// [`ServeConfig`](super::ServeConfig) key it sets.
+/// One command-line flag of the Go `ykc-proxy-server` and the config key it sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GoFlag {
     /// The Go flag name, without dashes (`tcpPort`).
     pub go: &'static str,
-    /// The config field / YAML key (`tcp_port`); the kebab-case long flag and
-    /// the `YKC_*` variable are derived from it.
+    /// The config key (`tcp_port`), from which the long flag and `YKC_*` variable follow.
     pub key: &'static str,
     /// A Go `flag.Bool`: `-name` alone means true, a value needs `=`.
     pub boolean: bool,
@@ -39,10 +37,6 @@ pub(crate) fn bool_word(s: &str) -> Option<bool> {
     }
 }
 
-fn parse_bool(s: &str) -> Result<bool, String> {
-    bool_word(s).ok_or_else(|| format!("`{s}` is not a boolean (true/false, 1/0, yes/no, on/off)"))
-}
-
 /// How a flag or `YKC_*` variable of an option's type is read.
 pub trait FlagValue {
     /// A Go `flag.Bool`: the flag alone means true (`--auto-verification`).
@@ -56,52 +50,46 @@ pub trait FlagValue {
 impl FlagValue for bool {
     const BOOLEAN: bool = true;
     fn parser() -> ValueParser {
-        ValueParser::new(parse_bool)
+        ValueParser::new(|s: &str| {
+            bool_word(s).ok_or(format!(
+                "`{s}` is not a boolean (true/false, 1/0, yes/no, on/off)"
+            ))
+        })
     }
 }
 
 /// [`FlagValue`] of option types whose values clap parses as usual.
 macro_rules! flag_values {
-    ($($ty:ty => $one:ty),* $(,)?) => {$(
+    ($($ty:ty => $one:ty),*) => {$(
         impl FlagValue for $ty {
-            fn parser() -> ValueParser {
-                clap::value_parser!($one).into()
-            }
+            fn parser() -> ValueParser { clap::value_parser!($one).into() }
         }
     )*};
 }
-
-flag_values!(
-    String => String, u16 => u16, u32 => u32, u64 => u64, usize => usize,
+flag_values!(String => String, u16 => u16, u32 => u32, u64 => u64, usize => usize,
     Vec<String> => String, Option<String> => String, Option<Secret> => Secret,
-    Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder,
-);
+    Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder);
 
-/// Generates, from one row per option grouped under help headings:
-/// `ServeConfig` (fields, docs, YAML keys, `Default`, duration accessors),
-/// `ServeArgs` (clap flag, `YKC_*` variable, help; every field an `Option`,
-/// so an unset flag leaves the file's value alone) with `apply_to`,
-/// `GO_FLAGS`, the range checks and `ServeConfig::KEYS`.
-///
-/// A row: docs, optional `#[serde(..)]` / `#[arg(..)]` extras, then
-/// `name: Type = default, "VALUE NAME"` and optionally `, go "goName"`,
-/// `, range lo..=hi` and `, duration accessor = from_secs`.
+/// From rows grouped under help headings, generates `ServeConfig` (fields,
+/// YAML keys, `Default`, duration accessors, range checks, `KEYS`),
+/// `ServeArgs` (long flag, `YKC_*` variable, help; every field an `Option`
+/// so an unset flag leaves the file's value alone) and `GO_FLAGS`. A row:
+/// docs, optional `#[serde(..)]` and `#[arg(..)]`, then `name: Type =
+/// default, "VALUE NAME"` and optionally `, go "goName"`, `, range lo..=hi`,
+/// `, duration accessor = from_secs`.
 macro_rules! serve_options {
     ($($heading:literal {$(
-        $(#[doc = $doc:literal])*
-        $(#[serde($($serde:tt)*)])?
-        $(#[arg($($arg:tt)*)])?
+        $(#[doc = $doc:literal])* $(#[serde($($serde:tt)*)])? $(#[arg($($arg:tt)*)])?
         $name:ident: $ty:ty = $default:expr, $value:literal $(, go $go:literal)?
             $(, range $range:expr)? $(, duration $duration:ident = $unit:ident)?;
     )*})*) => {
-        /// Every option and limit of `ykc serve`.
-        ///
-        /// In YAML every key is optional (missing keys take the default) and
-        /// unknown keys are errors. `Debug` never prints the password.
+        /// Every option and limit of `ykc serve`. In YAML every key is optional
+        /// and unknown keys are errors. `Debug` never prints the password.
         #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct ServeConfig {$($(
-            $(#[doc = $doc])* $(#[serde($($serde)*)])?
+            $(#[doc = $doc])* $(#[doc = concat!(" (Go -", $go, ")")])?
+            $(#[serde($($serde)*)])?
             pub $name: $ty,
         )*)*}
 
@@ -145,7 +133,7 @@ macro_rules! serve_options {
             #[arg(long, env = "YKC_CONFIG", value_name = "FILE")]
             pub config: Option<PathBuf>,
             $($(
-                $(#[doc = $doc])*
+                $(#[doc = $doc])* $(#[doc = concat!(" (Go -", $go, ")")])?
                 #[arg(
                     long, env = env_name(stringify!($name)), value_name = $value,
                     help_heading = $heading, ignore_case = true,
@@ -159,8 +147,7 @@ macro_rules! serve_options {
         }
 
         impl ServeArgs {
-            /// Overwrites the options of `cfg` that were given on the command
-            /// line or in the environment.
+            /// Overwrites the options of `cfg` given on the command line or in the environment.
             pub fn apply_to(&self, cfg: &mut ServeConfig) {
                 $($(if let Some(v) = &self.$name {
                     cfg.$name.clone_from(v);

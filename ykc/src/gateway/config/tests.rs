@@ -485,7 +485,7 @@ fn from_file_errors_name_the_file() {
 #[test]
 fn debug_redacts_the_password() {
     let c = ServeConfig {
-        password: Some("hunter2".into()),
+        password: Some(String::from("hunter2").into()),
         ..Default::default()
     };
     let s = format!("{c:?}");

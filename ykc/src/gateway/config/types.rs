@@ -4,9 +4,7 @@ use crate::CrcOrder;
 use clap::builder::PossibleValue;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
-use std::fmt;
-use std::marker::PhantomData;
-use std::str::FromStr;
+use std::{fmt, marker::PhantomData, str::FromStr};
 
 /// Where forwarded frames and events go.
 #[derive(
@@ -52,14 +50,8 @@ impl From<String> for Secret {
     }
 }
 
-impl From<&str> for Secret {
-    fn from(s: &str) -> Secret {
-        Secret(s.to_owned())
-    }
-}
-
 /// `le`/`be` on the command line (`ykc serve`, `ykc sim`), with the aliases
-/// [`CrcOrder`]'s `FromStr` accepts.
+/// that [`CrcOrder`]'s `FromStr` accepts.
 impl clap::ValueEnum for CrcOrder {
     fn value_variants<'a>() -> &'a [Self] {
         &[CrcOrder::LowFirst, CrcOrder::HighFirst]
@@ -73,13 +65,11 @@ impl clap::ValueEnum for CrcOrder {
     }
 }
 
-/// A YAML string read with its `FromStr` (`default_crc_order: le`); the
-/// error is raised inside serde_yaml, which adds the key, line and column.
-pub(super) fn de_from_str<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: FromStr<Err: fmt::Display>,
-{
+/// A YAML string read with its `FromStr` (`default_crc_order: le`), inside
+/// serde_yaml so that its error names the key, line and column.
+pub(super) fn de_from_str<'de, D: Deserializer<'de>, T: FromStr<Err: fmt::Display>>(
+    d: D,
+) -> Result<T, D::Error> {
     struct Parse<T>(PhantomData<T>);
     impl<T: FromStr<Err: fmt::Display>> Visitor<'_> for Parse<T> {
         type Value = T;
