@@ -1,18 +1,13 @@
-//! The flags of `ykc serve` ([`ServeArgs`], generated from the option table
-//! in [`super::config`]), the Go proxy's flag spellings, and [`load`], which
-//! merges flags, `YKC_*` environment variables, the YAML file and the
-//! defaults into one validated [`ServeConfig`].
-//!
-//! Call [`normalize_go_args`] on the raw argument list before clap sees it:
-//! it rewrites `-tcpPort 27600`, `-autoVerification true` and the like into
-//! the kebab-case long flags of [`ServeArgs`].
+//! [`normalize_go_args`], which turns the Go proxy's flag spellings into
+//! those of [`ServeArgs`], and [`load`], which layers flags, `YKC_*`
+//! variables, the YAML file and the defaults into one valid [`ServeConfig`].
 
 pub use super::config::ServeArgs;
 use super::config::{bool_word, flag_name, ConfigError, GoFlag, ServeConfig, GO_FLAGS};
 use std::ffi::OsString;
 
-/// Rewrites the Go `ykc-proxy-server` flags in `args` into the kebab-case
-/// long flags of [`ServeArgs`]; everything else passes through untouched.
+/// Rewrites the Go `ykc-proxy-server` flags in `args` (run it before clap)
+/// into the kebab-case long flags of [`ServeArgs`]; the rest passes as it is.
 ///
 /// Accepted, as Go users type them (`-` or `--`, Go's camelCase names):
 /// - `-tcpPort=27600` and `-tcpPort 27600` → `--tcp-port=27600` (the value
@@ -60,8 +55,7 @@ pub fn normalize_go_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsStri
     out
 }
 
-/// The Go flag an argument names (`-tcpPort`, `--tcpPort=1`) and its value
-/// after `=`, if any.
+/// The Go flag an argument names (`-tcpPort`, `--tcpPort=1`) and its `=` value.
 fn go_flag(arg: &str) -> Option<(&'static GoFlag, Option<&str>)> {
     let body = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'))?;
     let (name, inline) = body
@@ -70,16 +64,13 @@ fn go_flag(arg: &str) -> Option<(&'static GoFlag, Option<&str>)> {
     Some((GO_FLAGS.iter().find(|f| f.go == name)?, inline))
 }
 
-/// `true`/`false` for a boolean word; anything else as it is, for clap to
-/// report against the option.
+/// `true`/`false` for a boolean word; anything else as it is, for clap to report.
 fn canonical_bool(word: &str) -> OsString {
     bool_word(word).map_or_else(|| word.into(), |b| b.to_string().into())
 }
 
-/// The effective configuration: command line > environment (clap merges
-/// these two into `args`) > the `--config` YAML file > defaults; then
-/// [normalized](ServeConfig::normalize) and
-/// [validated](ServeConfig::validate).
+/// The effective configuration: command line > environment (both in `args`,
+/// by clap) > the `--config` YAML file > defaults; normalized and validated.
 pub fn load(args: &ServeArgs) -> Result<ServeConfig, ConfigError> {
     let mut cfg = match &args.config {
         Some(path) => ServeConfig::from_file(path)?,

@@ -14,9 +14,9 @@ pub use self::table::{env_name, flag_name, FlagValue, GoFlag};
 pub use self::types::{MessagingServerType, Secret};
 pub use crate::CrcOrder;
 
-use self::check::{check_range, ensure, invalid, scheme, validate_host, validate_server};
+use self::check::{ensure, invalid, scheme, validate_host, validate_server};
 use self::table::serve_options;
-use self::types::{de_from_str, de_servers};
+use self::types::{de_crc_order, de_servers};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,32 +26,25 @@ use std::time::Duration;
 pub const MAX_FRAME_LEN: usize = 259;
 
 serve_options! {
-    "Listeners" {
+    "Options of the Go proxy" {
         /// Address both listeners (piles, REST API) bind to [default: 0.0.0.0].
         host: String = "0.0.0.0".to_owned(), "ADDR", go "host";
         /// TCP port piles connect to, 0 = ephemeral [default: 27600].
         tcp_port: u16 = 27600, "PORT", go "tcpPort";
         /// HTTP port of the REST API, 0 = ephemeral [default: 9556].
         http_port: u16 = 9556, "PORT", go "httpPort";
-    }
-    "Automatic answers" {
-        /// Answer login 0x01 with 0x02 accepted, or refused if not in --login-allowlist-file
-        /// [default: false].
+        /// Answer login 0x01 with 0x02 accepted (see login_allowlist_file) [default: false].
         auto_verification: bool = false, "BOOL", go "autoVerification";
         /// Answer heartbeat 0x03 with 0x04 [default: true].
         auto_heartbeat_response: bool = true, "BOOL", go "autoHeartbeatResponse";
-        /// Answer billing-model check 0x05 with 0x06 (against --billing-model-file if given)
-        /// [default: false].
+        /// Answer billing-model check 0x05 with 0x06 (see billing_model_file) [default: false].
         auto_billing_model_verify: bool = false, "BOOL", go "autoBillingModelVerify";
         /// Confirm transaction record 0x3B with 0x40 once forwarded [default: false].
         auto_transaction_record_confirm: bool = false, "BOOL", go "autoTransactionRecordConfirm";
-    }
-    "Forwarding" {
         /// Forwarding protocol of scheme-less servers [default: http].
         messaging_server_type: MessagingServerType = MessagingServerType::Http, "TYPE",
             go "messagingServerType";
-        /// HTTP endpoints (scheme-less = http://) or NATS URLs, comma-separated or repeated;
-        /// none = forward nothing.
+        /// HTTP endpoints or NATS URLs, comma-separated or repeated; none = forward nothing.
         #[serde(deserialize_with = "de_servers")]
         #[arg(value_delimiter = ',')]
         servers: Vec<String> = Vec::new(), "URL[,URL]", go "servers";
@@ -61,7 +54,7 @@ serve_options! {
         #[arg(hide_env_values = true)]
         password: Option<Secret> = None, "PASSWORD", go "password";
     }
-    "Connections and sessions" {
+    "Limits" {
         /// Most simultaneous pile connections; more are closed at accept [default: 20000].
         max_connections: u32 = 20_000, "N", range 1..=1_000_000;
         /// Heartbeat interval piles are expected to keep, seconds [default: 10].
@@ -75,16 +68,12 @@ serve_options! {
         drop_before_login: bool = true, "BOOL";
         /// File of pile codes allowed to log in, one per line; needs --auto-verification.
         login_allowlist_file: Option<PathBuf> = None, "FILE";
-    }
-    "Billing model" {
         /// JSON 0x0A/0x58 body: the billing model for 0x05 checks and 0x09 answers.
         billing_model_file: Option<PathBuf> = None, "FILE";
         /// Answer 0x09 with 0x0A from --billing-model-file [default: false].
         auto_billing_model_response: bool = false, "BOOL";
         /// Send time sync 0x56 after each accepted login [default: false].
         time_sync_after_login: bool = false, "BOOL";
-    }
-    "Forwarding limits" {
         /// Messages queued per forwarding sink before dropping [default: 10000].
         forward_queue: usize = 10_000, "N", range 1..=10_000_000;
         /// Timeout of one HTTP POST / NATS publish and flush, ms [default: 5000].
@@ -95,13 +84,11 @@ serve_options! {
         /// Backoff before the first retry, ms, doubled per retry [default: 200].
         forward_backoff_ms: u64 = 200, "MS", range 0..=600_000,
             duration forward_backoff = from_millis;
-    }
-    "REST commands and framing" {
         /// How long a REST command waits for the pile's reply, ms [default: 10000].
         command_timeout_ms: u64 = 10_000, "MS", range 1..=600_000,
             duration command_timeout = from_millis;
         /// CRC byte order of frames sent before the pile's own is known [default: le].
-        #[serde(deserialize_with = "de_from_str")]
+        #[serde(deserialize_with = "de_crc_order")]
         default_crc_order: CrcOrder = CrcOrder::LowFirst, "ORDER";
         /// Bytes buffered per connection for an incomplete frame [default: 4096].
         max_frame_buffer: usize = 4096, "BYTES", range MAX_FRAME_LEN..=16 << 20;
@@ -121,20 +108,18 @@ impl ServeConfig {
     /// `billing_model_file` paths in it are taken relative to the file's
     /// directory. Does not normalize or validate.
     pub fn from_file(path: &Path) -> Result<ServeConfig, ConfigError> {
-        let file = || path.to_owned();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-            path: file(),
+            path: path.into(),
             source,
         })?;
-        let mut cfg =
-            ServeConfig::from_yaml_str(&text).map_err(|source| ConfigError::ParseFile {
-                path: file(),
-                source,
-            })?;
+        let parsed = ServeConfig::from_yaml_str(&text);
+        let mut cfg = parsed.map_err(|source| ConfigError::ParseFile {
+            path: path.into(),
+            source,
+        })?;
         let dir = path.parent().unwrap_or(Path::new(""));
         for p in [&mut cfg.login_allowlist_file, &mut cfg.billing_model_file] {
-            // `join` keeps an absolute path as it is.
-            *p = p.as_ref().map(|p| dir.join(p));
+            *p = p.as_ref().map(|p| dir.join(p)); // `join` keeps absolute paths.
         }
         Ok(cfg)
     }
@@ -145,15 +130,9 @@ impl ServeConfig {
     /// `None`; `host` is trimmed.
     pub fn normalize(&mut self) {
         self.host = self.host.trim().to_owned();
-        let servers = self
-            .servers
-            .iter()
-            .flat_map(|s| s.split(','))
-            .map(str::trim);
-        self.servers = servers
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let servers = self.servers.iter().flat_map(|s| s.split(','));
+        let servers = servers.map(str::trim).filter(|s| !s.is_empty());
+        self.servers = servers.map(Into::into).collect();
         self.username.take_if(|u| u.is_empty());
         self.password.take_if(|p| p.expose().is_empty());
     }

@@ -2,7 +2,7 @@
 
 use super::{env_name, flag_name, MessagingServerType, GO_FLAGS};
 use std::path::{Path, PathBuf};
-use std::{collections::BTreeSet, fmt::Display, net::IpAddr, ops::RangeInclusive};
+use std::{collections::BTreeSet, net::IpAddr};
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +16,8 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The `--config` file is not valid YAML for
-    /// [`ServeConfig`](super::ServeConfig) (serde names the unknown key or the
-    /// bad value, with line and column).
+    /// The `--config` file is not valid YAML for [`ServeConfig`](super::ServeConfig)
+    /// (serde names the unknown key or the bad value, with line and column).
     #[error("config file {}: {source}", path.display())]
     ParseFile {
         /// The file.
@@ -71,19 +70,6 @@ macro_rules! ensure {
 }
 pub(super) use ensure;
 
-pub(super) fn check_range<T>(
-    key: &'static str,
-    v: T,
-    range: RangeInclusive<T>,
-) -> Result<(), ConfigError>
-where
-    T: PartialOrd + Display,
-{
-    let (min, max) = (range.start(), range.end());
-    ensure!(range.contains(&v), key => "{v} is outside {min}..={max}");
-    Ok(())
-}
-
 /// An IP address or a host name (IPv6 without brackets).
 pub(super) fn validate_host(host: &str) -> Result<(), ConfigError> {
     let label = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -119,10 +105,9 @@ fn read(option: &'static str, path: &Path) -> Result<String, ConfigError> {
         .map_err(|e| invalid(option, format!("cannot read {}: {e}", path.display())))
 }
 
-/// Reads a login allowlist: one pile code per line, 14 hex digits (the BCD
-/// pile code as `ykc parse` prints it), upper-cased; blank lines and `#`
-/// comments are ignored. Errors name `login_allowlist_file`, the file and
-/// the line; a file with no codes is an error too (it would refuse every pile).
+/// Reads a login allowlist: one pile code per line as `ykc parse` prints it
+/// (14 hex digits), upper-cased; blank lines and `#` comments are ignored. A
+/// bad line, or no code at all (every pile refused), is an error.
 pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
     const OPT: &str = "login_allowlist_file";
     let (text, at) = (read(OPT, path)?, path.display());
@@ -137,10 +122,8 @@ pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
     Ok(codes)
 }
 
-/// Reads a billing-model file and checks its shape: a JSON object with a
-/// `billing_model_no`. Returns the text for the gateway to decode with the
-/// 0x0A / 0x58 frame types (which check every field). Errors name
-/// `billing_model_file`.
+/// Reads a billing-model file: a JSON object with a `billing_model_no`. The
+/// gateway decodes the text with the 0x0A / 0x58 types, which check each field.
 pub fn read_billing_model_file(path: &Path) -> Result<String, ConfigError> {
     const OPT: &str = "billing_model_file";
     let (text, at) = (read(OPT, path)?, path.display());

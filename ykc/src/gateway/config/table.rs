@@ -2,8 +2,7 @@
 //! names an option, and how flag values of each option type are read.
 
 use super::{CrcOrder, MessagingServerType, Secret};
-use clap::builder::ValueParser;
-use std::ops::RangeInclusive;
+use clap::builder::{BoolishValueParser, ValueParser};
 use std::path::PathBuf;
 
 /// One command-line flag of the Go `ykc-proxy-server` and the config key it sets.
@@ -27,8 +26,8 @@ pub fn env_name(key: &str) -> String {
     format!("YKC_{}", key.to_ascii_uppercase())
 }
 
-/// A boolean word as Go's `strconv.ParseBool` accepts it (`1 t true 0 f
-/// false` in any case), plus `yes/no/y/n/on/off`.
+/// A boolean word as Go's `strconv.ParseBool` takes it (`1 t true 0 f false`,
+/// any case), plus `y yes on n no off`: what clap's [`BoolishValueParser`] takes.
 pub(crate) fn bool_word(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
         "1" | "t" | "true" | "y" | "yes" | "on" => Some(true),
@@ -41,8 +40,6 @@ pub(crate) fn bool_word(s: &str) -> Option<bool> {
 pub trait FlagValue {
     /// A Go `flag.Bool`: the flag alone means true (`--auto-verification`).
     const BOOLEAN: bool = false;
-    /// Values one occurrence of the flag takes.
-    const NUM_ARGS: RangeInclusive<usize> = if Self::BOOLEAN { 0..=1 } else { 1..=1 };
     /// clap's parser of one value.
     fn parser() -> ValueParser;
 }
@@ -50,11 +47,7 @@ pub trait FlagValue {
 impl FlagValue for bool {
     const BOOLEAN: bool = true;
     fn parser() -> ValueParser {
-        ValueParser::new(|s: &str| {
-            bool_word(s).ok_or(format!(
-                "`{s}` is not a boolean (true/false, 1/0, yes/no, on/off)"
-            ))
-        })
+        BoolishValueParser::new().into()
     }
 }
 
@@ -70,13 +63,12 @@ flag_values!(String => String, u16 => u16, u32 => u32, u64 => u64, usize => usiz
     Vec<String> => String, Option<String> => String, Option<Secret> => Secret,
     Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder);
 
-/// From rows grouped under help headings, generates `ServeConfig` (fields,
-/// YAML keys, `Default`, duration accessors, range checks, `KEYS`),
-/// `ServeArgs` (long flag, `YKC_*` variable, help; every field an `Option`
-/// so an unset flag leaves the file's value alone) and `GO_FLAGS`. A row:
-/// docs, optional `#[serde(..)]` and `#[arg(..)]`, then `name: Type =
-/// default, "VALUE NAME"` and optionally `, go "goName"`, `, range lo..=hi`,
-/// `, duration accessor = from_secs`.
+/// Generates `ServeConfig` (fields, YAML keys, `Default`, range checks,
+/// duration accessors), `ServeArgs` (long flag, `YKC_*` variable, help; all
+/// `Option`, so an unset flag leaves the file's value alone) and `GO_FLAGS`
+/// from rows under help headings: docs, optional `#[serde(..)]`/`#[arg(..)]`,
+/// `name: Type = default, "VALUE NAME"`, then optionally `, go "goName"`,
+/// `, range lo..=hi`, `, duration accessor = from_secs`.
 macro_rules! serve_options {
     ($($heading:literal {$(
         $(#[doc = $doc:literal])* $(#[serde($($serde:tt)*)])? $(#[arg($($arg:tt)*)])?
@@ -104,10 +96,13 @@ macro_rules! serve_options {
             pub const KEYS: &'static [&'static str] = &[$($(stringify!($name),)*)*];
 
             fn check_ranges(&self) -> Result<(), ConfigError> {
-                $($($(check_range(stringify!($name), self.$name, $range)?;)?)*)*
+                $($($(
+                    let (v, (min, max)) = (self.$name, $range.into_inner());
+                    ensure!((min..=max).contains(&v), stringify!($name) =>
+                        "{v} is outside {min}..={max}");
+                )?)*)*
                 Ok(())
             }
-
             $($($(
                 #[doc = concat!("`", stringify!($name), "` as a [`Duration`].")]
                 pub fn $duration(&self) -> Duration {
@@ -117,11 +112,9 @@ macro_rules! serve_options {
         }
 
         /// Every flag `ykc-proxy-server` defines (its `parseOptions`), in its order.
-        pub const GO_FLAGS: &[GoFlag] = &[$($($(GoFlag {
-            go: $go,
-            key: stringify!($name),
-            boolean: <$ty as FlagValue>::BOOLEAN,
-        },)?)*)*];
+        pub const GO_FLAGS: &[GoFlag] = &[$($($(
+            GoFlag { go: $go, key: stringify!($name), boolean: <$ty as FlagValue>::BOOLEAN },
+        )?)*)*];
 
         /// Flags of `ykc serve`: every option is also a `YKC_*` variable and a
         /// key of the `--config` YAML file. The Go proxy's `-camelCase` flags
@@ -138,7 +131,7 @@ macro_rules! serve_options {
                     long, env = env_name(stringify!($name)), value_name = $value,
                     help_heading = $heading, ignore_case = true,
                     value_parser = <$ty as FlagValue>::parser(),
-                    num_args = <$ty as FlagValue>::NUM_ARGS,
+                    num_args = if <$ty as FlagValue>::BOOLEAN { 0..=1 } else { 1..=1 },
                     default_missing_value = <$ty as FlagValue>::BOOLEAN.then_some("true"),
                     $($($arg)*)?
                 )]

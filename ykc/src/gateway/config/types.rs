@@ -4,7 +4,7 @@ use crate::CrcOrder;
 use clap::builder::PossibleValue;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
-use std::{fmt, marker::PhantomData, str::FromStr};
+use std::fmt;
 
 /// Where forwarded frames and events go.
 #[derive(
@@ -65,22 +65,20 @@ impl clap::ValueEnum for CrcOrder {
     }
 }
 
-/// A YAML string read with its `FromStr` (`default_crc_order: le`), inside
-/// serde_yaml so that its error names the key, line and column.
-pub(super) fn de_from_str<'de, D: Deserializer<'de>, T: FromStr<Err: fmt::Display>>(
-    d: D,
-) -> Result<T, D::Error> {
-    struct Parse<T>(PhantomData<T>);
-    impl<T: FromStr<Err: fmt::Display>> Visitor<'_> for Parse<T> {
-        type Value = T;
+/// `default_crc_order` in YAML, read as on the command line (`le`, `be`); the
+/// error comes from inside serde_yaml, which adds the key, line and column.
+pub(super) fn de_crc_order<'de, D: Deserializer<'de>>(d: D) -> Result<CrcOrder, D::Error> {
+    struct Order;
+    impl Visitor<'_> for Order {
+        type Value = CrcOrder;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
+            f.write_str("a CRC byte order, le or be")
         }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<CrcOrder, E> {
             s.parse().map_err(E::custom)
         }
     }
-    d.deserialize_str(Parse(PhantomData))
+    d.deserialize_str(Order)
 }
 
 /// `servers` in YAML: a list, a single string, or null.
