@@ -20,9 +20,8 @@ use self::types::{de_crc_order, de_servers};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The largest frame the protocol allows: start byte, length byte, 255
-/// counted bytes, two CRC bytes. A smaller `max_frame_buffer` would refuse
-/// legitimate frames.
+/// The largest frame the protocol allows (start, length, 255 counted bytes,
+/// CRC): the least `max_frame_buffer` that refuses no legitimate frame.
 pub const MAX_FRAME_LEN: usize = 259;
 
 serve_options! {
@@ -96,17 +95,14 @@ serve_options! {
 }
 
 impl ServeConfig {
-    /// Parses YAML text (missing keys take their defaults; an empty document
-    /// is all defaults). Does not [`normalize`](Self::normalize) or
-    /// [`validate`](Self::validate).
+    /// Parses YAML text; missing keys (all, in an empty document) take their defaults.
     pub fn from_yaml_str(text: &str) -> Result<ServeConfig, serde_yaml::Error> {
         // An empty or comments-only document is `null`, which a struct rejects.
         Ok(serde_yaml::from_str::<Option<_>>(text)?.unwrap_or_default())
     }
 
-    /// Reads a YAML config file. Relative `login_allowlist_file` and
-    /// `billing_model_file` paths in it are taken relative to the file's
-    /// directory. Does not normalize or validate.
+    /// Reads a YAML config file, taking relative `login_allowlist_file` and
+    /// `billing_model_file` paths in it relative to the file's directory.
     pub fn from_file(path: &Path) -> Result<ServeConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
             path: path.into(),
@@ -124,10 +120,9 @@ impl ServeConfig {
         Ok(cfg)
     }
 
-    /// Puts values from any source into canonical form: `servers` entries are
-    /// split on commas, trimmed, and empty ones dropped (so the Go proxy's
-    /// `-servers ""` is "no servers"); an empty `username` / `password` is
-    /// `None`; `host` is trimmed.
+    /// Canonical form of values from any source: `servers` split on commas,
+    /// trimmed, empty ones dropped (Go's `-servers ""` is none); an empty
+    /// `username` / `password` is `None`; `host` trimmed.
     pub fn normalize(&mut self) {
         self.host = self.host.trim().to_owned();
         let servers = self.servers.iter().flat_map(|s| s.split(','));
@@ -137,25 +132,18 @@ impl ServeConfig {
         self.password.take_if(|p| p.expose().is_empty());
     }
 
-    /// Checks every value and the combinations of options, and that the
-    /// allowlist and billing-model files are readable and well-formed. The
-    /// first problem is returned, naming its option. Call after
+    /// Checks every value, the combinations of options, and the allowlist and
+    /// billing-model files; the first problem names its option. Call after
     /// [`normalize`](Self::normalize).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let (port, nats) = (
-            self.http_port,
-            self.messaging_server_type == MessagingServerType::Nats,
-        );
-        let (verify, respond) = (
-            self.auto_billing_model_verify,
-            self.auto_billing_model_response,
-        );
+        let (port, respond) = (self.http_port, self.auto_billing_model_response);
         validate_host(&self.host)?;
         ensure!(port == 0 || port != self.tcp_port, "http_port" =>
             "tcp_port and http_port are both {port}; the two listeners need different ports");
         for server in &self.servers {
             validate_server(self.messaging_server_type, server)?;
         }
+        let nats = self.messaging_server_type == MessagingServerType::Nats;
         ensure!(!nats || !self.servers.is_empty(), "servers" => "messaging_server_type is nats \
             but no NATS server is given (e.g. --servers nats://127.0.0.1:4222)");
         self.check_ranges()?;
@@ -165,8 +153,8 @@ impl ServeConfig {
             read_allowlist(path)?;
         }
         if let Some(path) = &self.billing_model_file {
-            ensure!(verify || respond, "billing_model_file" => "is only used by \
-                auto_billing_model_verify or auto_billing_model_response; enable one of them");
+            ensure!(self.auto_billing_model_verify || respond, "billing_model_file" => "is only \
+                used by auto_billing_model_verify or auto_billing_model_response; enable one");
             read_billing_model_file(path)?;
         }
         ensure!(!respond || self.billing_model_file.is_some(), "auto_billing_model_response" =>
@@ -185,11 +173,9 @@ impl ServeConfig {
     }
 
     fn bind_addr(&self, port: u16) -> String {
-        let host = &self.host;
-        if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
+        match &self.host {
+            host if host.contains(':') => format!("[{host}]:{port}"),
+            host => format!("{host}:{port}"),
         }
     }
 
@@ -200,9 +186,8 @@ impl ServeConfig {
             .saturating_mul(self.missed_heartbeats)
     }
 
-    /// `servers` split by sink: explicit `http(s)://` entries go over HTTP,
-    /// explicit NATS schemes over NATS, and scheme-less entries follow
-    /// `messaging_server_type`. Returns (HTTP, NATS).
+    /// `servers` split by sink, (HTTP, NATS): `http(s)://` entries go over
+    /// HTTP, other schemes over NATS, scheme-less ones per `messaging_server_type`.
     pub fn sinks(&self) -> (Vec<String>, Vec<String>) {
         let nats = self.messaging_server_type == MessagingServerType::Nats;
         self.servers.iter().cloned().partition(|s| match scheme(s) {

@@ -52,7 +52,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "32010200000001", value_parser = parse_pile_code)]
     pub pile_code_base: u64,
     /// CRC byte order the piles send: le (low byte first, the usual) or be.
-    #[arg(long, value_enum, default_value_t = CrcOrder::LowFirst)]
+    #[arg(long, default_value = "le")]
     pub crc_order: CrcOrder,
     /// Progress line on stderr every this often (0s = none).
     #[arg(long, default_value = "1s", value_parser = parse_duration_bounded)]

@@ -93,8 +93,8 @@ pub(super) fn validate_server(kind: MessagingServerType, server: &str) -> Result
     let known = ["http", "https", "nats", "tls", "ws", "wss"].contains(&scheme.as_str());
     ensure!(!server.contains(char::is_whitespace), "servers" => "`{server}` contains whitespace");
     ensure!(!rest.is_empty() && !rest.starts_with('/'), "servers" => "`{server}` has no host");
-    ensure!(known, "servers" => "`{server}`: scheme {scheme}:// is neither HTTP (http://, https://) \\
-        nor NATS (nats://, tls://, ws://, wss://); a scheme-less entry follows \\
+    ensure!(known, "servers" => "`{server}`: scheme {scheme}:// is neither HTTP (http://, https://) \
+        nor NATS (nats://, tls://, ws://, wss://); a scheme-less entry follows \
         messaging_server_type ({kind})");
     Ok(())
 }

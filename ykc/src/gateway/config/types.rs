@@ -1,7 +1,6 @@
 //! Value types of options that are more than a number or a string.
 
 use crate::CrcOrder;
-use clap::builder::PossibleValue;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -50,23 +49,8 @@ impl From<String> for Secret {
     }
 }
 
-/// `le`/`be` on the command line (`ykc serve`, `ykc sim`), with the aliases
-/// that [`CrcOrder`]'s `FromStr` accepts.
-impl clap::ValueEnum for CrcOrder {
-    fn value_variants<'a>() -> &'a [Self] {
-        &[CrcOrder::LowFirst, CrcOrder::HighFirst]
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(match self {
-            CrcOrder::LowFirst => PossibleValue::new("le").aliases(["low", "low_first"]),
-            CrcOrder::HighFirst => PossibleValue::new("be").aliases(["high", "high_first"]),
-        })
-    }
-}
-
-/// `default_crc_order` in YAML, read as on the command line (`le`, `be`); the
-/// error comes from inside serde_yaml, which adds the key, line and column.
+/// `default_crc_order` in YAML, read with [`CrcOrder`]'s `FromStr` (`le`, `be`) as
+/// on the command line, inside serde_yaml so that its error names the key.
 pub(super) fn de_crc_order<'de, D: Deserializer<'de>>(d: D) -> Result<CrcOrder, D::Error> {
     struct Order;
     impl Visitor<'_> for Order {
