@@ -16,7 +16,7 @@ pub use crate::CrcOrder;
 
 use self::check::{ensure, invalid, scheme, validate_host, validate_server};
 use self::table::serve_options;
-use self::types::{de_crc_order, de_servers};
+use self::types::de_servers;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -87,7 +87,6 @@ serve_options! {
         command_timeout_ms: u64 = 10_000, "MS", range 1..=600_000,
             duration command_timeout = from_millis;
         /// CRC byte order of frames sent before the pile's own is known [default: le].
-        #[serde(deserialize_with = "de_crc_order")]
         default_crc_order: CrcOrder = CrcOrder::LowFirst, "ORDER";
         /// Bytes buffered per connection for an incomplete frame [default: 4096].
         max_frame_buffer: usize = 4096, "BYTES", range MAX_FRAME_LEN..=16 << 20;
@@ -104,15 +103,10 @@ impl ServeConfig {
     /// Reads a YAML config file, taking relative `login_allowlist_file` and
     /// `billing_model_file` paths in it relative to the file's directory.
     pub fn from_file(path: &Path) -> Result<ServeConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-            path: path.into(),
-            source,
-        })?;
-        let parsed = ServeConfig::from_yaml_str(&text);
-        let mut cfg = parsed.map_err(|source| ConfigError::ParseFile {
-            path: path.into(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path);
+        let text = text.map_err(|e| ConfigError::ReadFile(path.into(), e))?;
+        let cfg = ServeConfig::from_yaml_str(&text);
+        let mut cfg = cfg.map_err(|e| ConfigError::ParseFile(path.into(), e))?;
         let dir = path.parent().unwrap_or(Path::new(""));
         for p in [&mut cfg.login_allowlist_file, &mut cfg.billing_model_file] {
             *p = p.as_ref().map(|p| dir.join(p)); // `join` keeps absolute paths.
@@ -140,9 +134,7 @@ impl ServeConfig {
         validate_host(&self.host)?;
         ensure!(port == 0 || port != self.tcp_port, "http_port" =>
             "tcp_port and http_port are both {port}; the two listeners need different ports");
-        for server in &self.servers {
-            validate_server(self.messaging_server_type, server)?;
-        }
+        self.servers.iter().try_for_each(|s| validate_server(s))?;
         let nats = self.messaging_server_type == MessagingServerType::Nats;
         ensure!(!nats || !self.servers.is_empty(), "servers" => "messaging_server_type is nats \
             but no NATS server is given (e.g. --servers nats://127.0.0.1:4222)");

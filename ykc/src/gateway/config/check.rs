@@ -1,6 +1,6 @@
 //! [`ConfigError`], and the checks of values and files that name the option at fault.
 
-use super::{env_name, flag_name, MessagingServerType, GO_FLAGS};
+use super::{env_name, flag_name, GO_FLAGS};
 use std::path::{Path, PathBuf};
 use std::{collections::BTreeSet, net::IpAddr};
 
@@ -9,22 +9,12 @@ use std::{collections::BTreeSet, net::IpAddr};
 #[non_exhaustive]
 pub enum ConfigError {
     /// The `--config` file could not be read.
-    #[error("cannot read config file {}: {source}", path.display())]
-    ReadFile {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The `--config` file is not valid YAML for [`ServeConfig`](super::ServeConfig)
-    /// (serde names the unknown key or the bad value, with line and column).
-    #[error("config file {}: {source}", path.display())]
-    ParseFile {
-        /// The file.
-        path: PathBuf,
-        /// The YAML error.
-        source: serde_yaml::Error,
-    },
+    #[error("cannot read config file {}: {}", .0.display(), .1)]
+    ReadFile(PathBuf, #[source] std::io::Error),
+    /// The `--config` file is not valid YAML for [`ServeConfig`](super::ServeConfig);
+    /// serde names the unknown key or the bad value, with line and column.
+    #[error("config file {}: {}", .0.display(), .1)]
+    ParseFile(PathBuf, #[source] serde_yaml::Error),
     /// An option has a bad value or conflicts with another option.
     #[error("invalid {}: {reason}", describe_option(option))]
     Invalid {
@@ -86,16 +76,16 @@ pub(super) fn scheme(s: &str) -> Option<String> {
 }
 
 /// A server without blanks, with a host, and with an HTTP or NATS scheme if any.
-pub(super) fn validate_server(kind: MessagingServerType, server: &str) -> Result<(), ConfigError> {
+pub(super) fn validate_server(server: &str) -> Result<(), ConfigError> {
     let rest = server.split_once("://").map_or(server, |(_, r)| r);
     // Explicit schemes pick the sink, so HTTP and NATS can be used together.
     let scheme = scheme(server).unwrap_or_else(|| "http".to_owned());
     let known = ["http", "https", "nats", "tls", "ws", "wss"].contains(&scheme.as_str());
     ensure!(!server.contains(char::is_whitespace), "servers" => "`{server}` contains whitespace");
     ensure!(!rest.is_empty() && !rest.starts_with('/'), "servers" => "`{server}` has no host");
-    ensure!(known, "servers" => "`{server}`: scheme {scheme}:// is neither HTTP (http://, https://) \
-        nor NATS (nats://, tls://, ws://, wss://); a scheme-less entry follows \
-        messaging_server_type ({kind})");
+    ensure!(known, "servers" => "`{server}`: scheme {scheme}:// is neither HTTP (http://, \
+        https://) nor NATS (nats://, tls://, ws://, wss://); scheme-less entries follow \
+        messaging_server_type");
     Ok(())
 }
 

@@ -1,8 +1,6 @@
 //! Value types of options that are more than a number or a string.
 
-use crate::CrcOrder;
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// Where forwarded frames and events go.
@@ -18,14 +16,7 @@ pub enum MessagingServerType {
     Nats,
 }
 
-impl fmt::Display for MessagingServerType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if *self == Self::Nats { "nats" } else { "http" })
-    }
-}
-
-/// A string that `Debug` never prints (the NATS password), so a logged
-/// config cannot leak it.
+/// A string that `Debug` never prints (the NATS password): logs cannot leak it.
 #[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
@@ -47,22 +38,6 @@ impl From<String> for Secret {
     fn from(s: String) -> Secret {
         Secret(s)
     }
-}
-
-/// `default_crc_order` in YAML, read with [`CrcOrder`]'s `FromStr` (`le`, `be`) as
-/// on the command line, inside serde_yaml so that its error names the key.
-pub(super) fn de_crc_order<'de, D: Deserializer<'de>>(d: D) -> Result<CrcOrder, D::Error> {
-    struct Order;
-    impl Visitor<'_> for Order {
-        type Value = CrcOrder;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a CRC byte order, le or be")
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<CrcOrder, E> {
-            s.parse().map_err(E::custom)
-        }
-    }
-    d.deserialize_str(Order)
 }
 
 /// `servers` in YAML: a list, a single string, or null.
