@@ -38,10 +38,8 @@ pub fn normalize_go_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsStri
             Some(v) if flag.boolean => Some(canonical_bool(v)),
             Some(v) => Some(v.into()),
             None if flag.boolean => {
-                let word = args.next_if(|w| w.to_str().and_then(bool_word).is_some());
-                Some(canonical_bool(
-                    word.as_ref().and_then(|w| w.to_str()).unwrap_or("true"),
-                ))
+                let next = args.next_if(|w| w.to_str().and_then(bool_word).is_some());
+                Some(next.map_or("true".into(), |w| canonical_bool(&w.to_string_lossy())))
             }
             None => args.next(), // None: clap reports the missing value.
         };

@@ -1,24 +1,73 @@
-//! The configuration of `ykc serve`. Each option is written once, in the
-//! table below, from which [`ServeConfig`], [`ServeArgs`] (flags, `YKC_*`
-//! variables), [`GO_FLAGS`] and the range checks follow. Precedence: command
-//! line > environment > `--config` YAML file > default ([`super::args::load`]).
+//! The configuration of `ykc serve`. Each option is written once, in the table below, from which
+//! [`ServeConfig`], [`ServeArgs`] (flags, `YKC_*` variables) and [`GO_FLAGS`] follow. Precedence:
+//! command line > environment > `--config` YAML file > default ([`super::args::load`]).
 //! `ykc.example.yaml` documents every key at length.
 
 mod check;
 mod table;
-mod types;
 
 pub use self::check::{read_allowlist, read_billing_model_file, ConfigError};
 pub(crate) use self::table::bool_word;
 pub use self::table::{env_name, flag_name, FlagValue, GoFlag};
-pub use self::types::{MessagingServerType, Secret};
 pub use crate::CrcOrder;
 
 use self::check::{ensure, invalid, scheme, validate_host, validate_server};
 use self::table::serve_options;
-use self::types::de_servers;
+use clap::ValueEnum;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// Where forwarded frames and events go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum MessagingServerType {
+    /// HTTP `POST <endpoint>/<type hex>` to one of `servers`.
+    #[default]
+    Http,
+    /// NATS publish to `charge.proxy.ykc.<type hex>` on the cluster `servers`.
+    Nats,
+}
+
+/// A string that `Debug` never prints (the NATS password): logs cannot leak it.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+/// `servers` in YAML: a list, a single string, or null.
+fn de_servers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
 
 /// The largest frame the protocol allows (start, length, 255 counted bytes,
 /// CRC): the least `max_frame_buffer` that refuses no legitimate frame.
@@ -94,9 +143,8 @@ serve_options! {
 }
 
 impl ServeConfig {
-    /// Parses YAML text; missing keys (all, in an empty document) take their defaults.
+    /// Parses YAML text; missing keys take their defaults (all, in an empty document: `null`).
     pub fn from_yaml_str(text: &str) -> Result<ServeConfig, serde_yaml::Error> {
-        // An empty or comments-only document is `null`, which a struct rejects.
         Ok(serde_yaml::from_str::<Option<_>>(text)?.unwrap_or_default())
     }
 
@@ -114,9 +162,8 @@ impl ServeConfig {
         Ok(cfg)
     }
 
-    /// Canonical form of values from any source: `servers` split on commas,
-    /// trimmed, empty ones dropped (Go's `-servers ""` is none); an empty
-    /// `username` / `password` is `None`; `host` trimmed.
+    /// Canonical values: `host` trimmed; `servers` split on commas, trimmed, empty ones
+    /// dropped (Go's `-servers ""` is none); an empty `username` / `password` is `None`.
     pub fn normalize(&mut self) {
         self.host = self.host.trim().to_owned();
         let servers = self.servers.iter().flat_map(|s| s.split(','));
@@ -126,9 +173,8 @@ impl ServeConfig {
         self.password.take_if(|p| p.expose().is_empty());
     }
 
-    /// Checks every value, the combinations of options, and the allowlist and
-    /// billing-model files; the first problem names its option. Call after
-    /// [`normalize`](Self::normalize).
+    /// Checks every value, the combinations of options and the allowlist and billing-model
+    /// files (after [`normalize`](Self::normalize)); the first problem names its option.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let (port, respond) = (self.http_port, self.auto_billing_model_response);
         validate_host(&self.host)?;
@@ -171,8 +217,7 @@ impl ServeConfig {
         }
     }
 
-    /// Silence after which a logged-in connection is closed:
-    /// `heartbeat_interval × missed_heartbeats`.
+    /// Silence that closes a logged-in connection: `heartbeat_interval × missed_heartbeats`.
     pub fn heartbeat_timeout(&self) -> Duration {
         self.heartbeat_interval()
             .saturating_mul(self.missed_heartbeats)

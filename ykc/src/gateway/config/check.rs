@@ -11,8 +11,7 @@ pub enum ConfigError {
     /// The `--config` file could not be read.
     #[error("cannot read config file {}: {}", .0.display(), .1)]
     ReadFile(PathBuf, #[source] std::io::Error),
-    /// The `--config` file is not valid YAML for [`ServeConfig`](super::ServeConfig);
-    /// serde names the unknown key or the bad value, with line and column.
+    /// The `--config` file is not a valid YAML config (serde names the key, line and column).
     #[error("config file {}: {}", .0.display(), .1)]
     ParseFile(PathBuf, #[source] serde_yaml::Error),
     /// An option has a bad value or conflicts with another option.
@@ -44,13 +43,11 @@ fn describe_option(key: &str) -> String {
     }
 }
 
-pub(super) fn invalid(option: &'static str, reason: impl Into<String>) -> ConfigError {
-    let reason = reason.into();
+pub(super) fn invalid(option: &'static str, reason: String) -> ConfigError {
     ConfigError::Invalid { option, reason }
 }
 
-/// `ensure!(cond, option => "reason {x}")` returns [`ConfigError::Invalid`]
-/// for `option`, with the `format!`ted reason, unless `cond` holds.
+/// `ensure!(cond, option => "why {x}")`: unless `cond`, returns [`ConfigError::Invalid`].
 macro_rules! ensure {
     ($cond:expr, $option:expr => $($reason:tt)+) => {
         if !$cond {
@@ -89,18 +86,13 @@ pub(super) fn validate_server(server: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Reads `path` for `option`, naming both on failure.
-fn read(option: &'static str, path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| invalid(option, format!("cannot read {}: {e}", path.display())))
-}
-
-/// Reads a login allowlist: one pile code per line as `ykc parse` prints it
-/// (14 hex digits), upper-cased; blank lines and `#` comments are ignored. A
-/// bad line, or no code at all (every pile refused), is an error.
+/// Reads a login allowlist: one pile code per line as `ykc parse` prints it (14 hex digits),
+/// upper-cased; `#` comments are ignored. A bad line, or no code (all refused), is an error.
 pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
     const OPT: &str = "login_allowlist_file";
-    let (text, at) = (read(OPT, path)?, path.display());
+    let at = path.display();
+    let text = std::fs::read_to_string(path);
+    let text = text.map_err(|e| invalid(OPT, format!("cannot read {at}: {e}")))?;
     let mut codes = BTreeSet::new();
     for (n, line) in (1..).zip(text.lines()) {
         let code = line.split('#').next().unwrap_or("").trim();
@@ -116,7 +108,9 @@ pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
 /// gateway decodes the text with the 0x0A / 0x58 types, which check each field.
 pub fn read_billing_model_file(path: &Path) -> Result<String, ConfigError> {
     const OPT: &str = "billing_model_file";
-    let (text, at) = (read(OPT, path)?, path.display());
+    let at = path.display();
+    let text = std::fs::read_to_string(path);
+    let text = text.map_err(|e| invalid(OPT, format!("cannot read {at}: {e}")))?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| invalid(OPT, format!("{at} is not valid JSON: {e}")))?;
     ensure!(value.is_object(), OPT => "{at} is not a JSON object");

@@ -63,12 +63,10 @@ flag_values!(String => String, u16 => u16, u32 => u32, u64 => u64, usize => usiz
     Vec<String> => String, Option<String> => String, Option<Secret> => Secret,
     Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder);
 
-/// Generates `ServeConfig` (fields, YAML keys, `Default`, range checks,
-/// duration accessors), `ServeArgs` (long flag, `YKC_*` variable, help; all
-/// `Option`, so an unset flag leaves the file's value alone) and `GO_FLAGS`
-/// from rows under help headings: docs, optional `#[serde(..)]`/`#[arg(..)]`,
-/// `name: Type = default, "VALUE NAME"`, then optionally `, go "goName"`,
-/// `, range lo..=hi`, `, duration accessor = from_secs`.
+/// Generates `ServeConfig` (fields, YAML keys, `Default`, range checks, durations), `ServeArgs`
+/// (flag, `YKC_*` variable, help; all `Option`: unset leaves the file's value) and `GO_FLAGS` from
+/// rows under help headings: docs, optional `#[serde(..)]`/`#[arg(..)]`, `name: Type = default,
+/// "VALUE NAME"`, then optionally `, go "goName"`, `, range lo..=hi`, `, duration name = from_secs`.
 macro_rules! serve_options {
     ($($heading:literal {$(
         $(#[doc = $doc:literal])* $(#[serde($($serde:tt)*)])? $(#[arg($($arg:tt)*)])?
@@ -116,9 +114,8 @@ macro_rules! serve_options {
             GoFlag { go: $go, key: stringify!($name), boolean: <$ty as FlagValue>::BOOLEAN },
         )?)*)*];
 
-        /// Flags of `ykc serve`: every option is also a `YKC_*` variable and a
-        /// key of the `--config` YAML file. The Go proxy's `-camelCase` flags
-        /// are accepted via [`normalize_go_args`](super::args::normalize_go_args).
+        /// Flags of `ykc serve`, each also a `YKC_*` variable and a `--config` YAML key; the Go
+        /// proxy's `-camelCase` spellings go through [`super::args::normalize_go_args`] first.
         #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
         #[command(args_override_self = true)]
         pub struct ServeArgs {

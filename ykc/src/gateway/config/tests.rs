@@ -494,12 +494,12 @@ fn debug_redacts_the_password() {
 
 #[test]
 fn error_message_names_flag_env_and_go_flag() {
-    let e = invalid("tcp_port", "x").to_string();
+    let e = invalid("tcp_port", "x".into()).to_string();
     assert_eq!(
         e,
         "invalid `tcp_port` (--tcp-port, YKC_TCP_PORT, Go -tcpPort): x"
     );
-    let e = invalid("forward_queue", "x").to_string();
+    let e = invalid("forward_queue", "x".into()).to_string();
     assert_eq!(
         e,
         "invalid `forward_queue` (--forward-queue, YKC_FORWARD_QUEUE): x"
