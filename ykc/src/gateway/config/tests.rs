@@ -147,8 +147,8 @@ fn example_file_documents_every_key() {
     let keys: Vec<&str> = parsed.keys().map(|k| k.as_str().unwrap()).collect();
     assert_eq!(keys, ServeConfig::KEYS, "example keys, in table order");
     for &key in ServeConfig::KEYS {
-        let env = format!("env: {}", env_name(&key));
-        let flag = format!("--{}", flag_name(&key));
+        let env = format!("env: {}", env_name(key));
+        let flag = format!("--{}", flag_name(key));
         assert!(EXAMPLE.contains(&env), "example lacks `{env}`");
         assert!(EXAMPLE.contains(&flag), "example lacks `{flag}`");
         assert!(
