@@ -75,69 +75,69 @@ pub const MAX_FRAME_LEN: usize = 259;
 
 serve_options! {
     "Options of the Go proxy" {
-        /// Address both listeners (piles, REST API) bind to [default: 0.0.0.0].
+        /// Address both listeners (piles, REST API) bind to [default: 0.0.0.0]
         host: String = "0.0.0.0".to_owned(), "ADDR", go "host";
-        /// TCP port piles connect to, 0 = ephemeral [default: 27600].
+        /// TCP port piles connect to, 0 = ephemeral [default: 27600]
         tcp_port: u16 = 27600, "PORT", go "tcpPort";
-        /// HTTP port of the REST API, 0 = ephemeral [default: 9556].
+        /// HTTP port of the REST API, 0 = ephemeral [default: 9556]
         http_port: u16 = 9556, "PORT", go "httpPort";
-        /// Answer login 0x01 with 0x02 accepted (see login_allowlist_file) [default: false].
+        /// Answer login 0x01 with 0x02 accepted (see login_allowlist_file) [default: false]
         auto_verification: bool = false, "BOOL", go "autoVerification";
-        /// Answer heartbeat 0x03 with 0x04 [default: true].
+        /// Answer heartbeat 0x03 with 0x04 [default: true]
         auto_heartbeat_response: bool = true, "BOOL", go "autoHeartbeatResponse";
-        /// Answer billing-model check 0x05 with 0x06 (see billing_model_file) [default: false].
+        /// Answer billing-model check 0x05 with 0x06 (see billing_model_file) [default: false]
         auto_billing_model_verify: bool = false, "BOOL", go "autoBillingModelVerify";
-        /// Confirm transaction record 0x3B with 0x40 once forwarded [default: false].
+        /// Confirm transaction record 0x3B with 0x40 once forwarded [default: false]
         auto_transaction_record_confirm: bool = false, "BOOL", go "autoTransactionRecordConfirm";
-        /// Forwarding protocol of scheme-less servers [default: http].
+        /// Forwarding protocol of scheme-less servers [default: http]
         messaging_server_type: MessagingServerType = MessagingServerType::Http, "TYPE",
             go "messagingServerType";
-        /// HTTP endpoints or NATS URLs, comma-separated or repeated; none = forward nothing.
+        /// HTTP endpoints or NATS URLs, comma-separated or repeated; none = forward nothing
         #[serde(deserialize_with = "de_servers")]
         #[arg(value_delimiter = ',')]
         servers: Vec<String> = Vec::new(), "URL[,URL]", go "servers";
-        /// NATS user name; empty = none.
+        /// NATS user name; empty = none
         username: Option<String> = None, "NAME", go "username";
-        /// NATS password; empty = none. Prefer YKC_PASSWORD or the config file.
+        /// NATS password; empty = none. Prefer YKC_PASSWORD or the config file
         #[arg(hide_env_values = true)]
         password: Option<Secret> = None, "PASSWORD", go "password";
     }
     "Limits" {
-        /// Most simultaneous pile connections; more are closed at accept [default: 20000].
+        /// Most simultaneous pile connections; more are closed at accept [default: 20000]
         max_connections: u32 = 20_000, "N", range 1..=1_000_000;
-        /// Heartbeat interval piles are expected to keep, seconds [default: 10].
+        /// Heartbeat interval piles are expected to keep, seconds [default: 10]
         heartbeat_interval_secs: u64 = 10, "SECS", range 1..=3600,
             duration heartbeat_interval = from_secs;
-        /// Silent heartbeat intervals before a logged-in connection is closed [default: 3].
+        /// Silent heartbeat intervals before a logged-in connection is closed [default: 3]
         missed_heartbeats: u32 = 3, "N", range 1..=100;
-        /// Seconds a new connection has to log in (0x01) [default: 30].
+        /// Seconds a new connection has to log in (0x01) [default: 30]
         login_timeout_secs: u64 = 30, "SECS", range 1..=3600, duration login_timeout = from_secs;
-        /// Drop (and count) frames sent before login [default: true].
+        /// Drop (and count) frames sent before login [default: true]
         drop_before_login: bool = true, "BOOL";
-        /// File of pile codes allowed to log in, one per line; needs --auto-verification.
+        /// File of pile codes allowed to log in, one per line; needs --auto-verification
         login_allowlist_file: Option<PathBuf> = None, "FILE";
-        /// JSON 0x0A/0x58 body: the billing model for 0x05 checks and 0x09 answers.
+        /// JSON 0x0A/0x58 body: the billing model for 0x05 checks and 0x09 answers
         billing_model_file: Option<PathBuf> = None, "FILE";
-        /// Answer 0x09 with 0x0A from --billing-model-file [default: false].
+        /// Answer 0x09 with 0x0A from --billing-model-file [default: false]
         auto_billing_model_response: bool = false, "BOOL";
-        /// Send time sync 0x56 after each accepted login [default: false].
+        /// Send time sync 0x56 after each accepted login [default: false]
         time_sync_after_login: bool = false, "BOOL";
-        /// Messages queued per forwarding sink before dropping [default: 10000].
+        /// Messages queued per forwarding sink before dropping [default: 10000]
         forward_queue: usize = 10_000, "N", range 1..=10_000_000;
-        /// Timeout of one HTTP POST / NATS publish and flush, ms [default: 5000].
+        /// Timeout of one HTTP POST / NATS publish and flush, ms [default: 5000]
         forward_timeout_ms: u64 = 5_000, "MS", range 1..=600_000,
             duration forward_timeout = from_millis;
-        /// Retries after a failed forward, 0 = try once [default: 3].
+        /// Retries after a failed forward, 0 = try once [default: 3]
         forward_retries: u32 = 3, "N", range 0..=100;
-        /// Backoff before the first retry, ms, doubled per retry [default: 200].
+        /// Backoff before the first retry, ms, doubled per retry [default: 200]
         forward_backoff_ms: u64 = 200, "MS", range 0..=600_000,
             duration forward_backoff = from_millis;
-        /// How long a REST command waits for the pile's reply, ms [default: 10000].
+        /// How long a REST command waits for the pile's reply, ms [default: 10000]
         command_timeout_ms: u64 = 10_000, "MS", range 1..=600_000,
             duration command_timeout = from_millis;
-        /// CRC byte order of frames sent before the pile's own is known [default: le].
+        /// CRC byte order of frames sent before the pile's own is known [default: le]
         default_crc_order: CrcOrder = CrcOrder::LowFirst, "ORDER";
-        /// Bytes buffered per connection for an incomplete frame [default: 4096].
+        /// Bytes buffered per connection for an incomplete frame [default: 4096]
         max_frame_buffer: usize = 4096, "BYTES", range MAX_FRAME_LEN..=16 << 20;
     }
 }

@@ -65,11 +65,11 @@ flag_values!(String => String, u16 => u16, u32 => u32, u64 => u64, usize => usiz
 
 /// Generates `ServeConfig` (fields, YAML keys, `Default`, range checks, durations), `ServeArgs`
 /// (flag, `YKC_*` variable, help; all `Option`: unset leaves the file's value) and `GO_FLAGS` from
-/// rows under help headings: docs, optional `#[serde(..)]`/`#[arg(..)]`, `name: Type = default,
+/// rows under help headings: a one-line doc, optional `#[serde(..)]`/`#[arg(..)]`, `name: Type = default,
 /// "VALUE NAME"`, then optionally `, go "goName"`, `, range lo..=hi`, `, duration name = from_secs`.
 macro_rules! serve_options {
     ($($heading:literal {$(
-        $(#[doc = $doc:literal])* $(#[serde($($serde:tt)*)])? $(#[arg($($arg:tt)*)])?
+        #[doc = $doc:literal] $(#[serde($($serde:tt)*)])? $(#[arg($($arg:tt)*)])?
         $name:ident: $ty:ty = $default:expr, $value:literal $(, go $go:literal)?
             $(, range $range:expr)? $(, duration $duration:ident = $unit:ident)?;
     )*})*) => {
@@ -78,7 +78,7 @@ macro_rules! serve_options {
         #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct ServeConfig {$($(
-            $(#[doc = $doc])* $(#[doc = concat!(" (Go -", $go, ")")])?
+            #[doc = concat!($doc $(, " (Go -", $go, ")")?)]
             $(#[serde($($serde)*)])?
             pub $name: $ty,
         )*)*}
@@ -123,8 +123,9 @@ macro_rules! serve_options {
             #[arg(long, env = "YKC_CONFIG", value_name = "FILE")]
             pub config: Option<PathBuf>,
             $($(
-                $(#[doc = $doc])* $(#[doc = concat!(" (Go -", $go, ")")])?
+                #[doc = concat!($doc $(, " (Go -", $go, ")")?)]
                 #[arg(
+                    help = concat!($doc $(, " (Go -", $go, ")")?).trim_start(),
                     long, env = env_name(stringify!($name)), value_name = $value,
                     help_heading = $heading, ignore_case = true,
                     value_parser = <$ty as FlagValue>::parser(),
