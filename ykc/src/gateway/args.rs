@@ -684,6 +684,26 @@ mod tests {
         }
     }
 
+    /// The `[default: X]` each help text states is what `ServeConfig::default()` holds.
+    #[test]
+    fn defaults_in_help_are_the_defaults() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let serve = cmd.find_subcommand("serve").unwrap();
+        let mut checked = 0;
+        for a in serve.get_arguments() {
+            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+            let Some((_, rest)) = help.split_once("[default: ") else {
+                continue;
+            };
+            let value = rest.split(']').next().unwrap();
+            let flag = format!("--{}={value}", a.get_long().unwrap());
+            assert_eq!(config(&[&flag]), ServeConfig::default(), "{flag}");
+            checked += 1;
+        }
+        assert!(checked >= 20, "{checked}");
+    }
+
     #[test]
     fn help_renders() {
         use clap::CommandFactory;

@@ -62,7 +62,7 @@ pub(super) fn validate_host(host: &str) -> Result<(), ConfigError> {
     let label = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     let ok = host.parse::<IpAddr>().is_ok() || host.split('.').all(label);
     ensure!(!host.is_empty(), "host" => "is empty (use 0.0.0.0 for all interfaces)");
-    ensure!(ok, "host" => "`{host}` is neither an IP address (IPv6 without brackets) nor a host name");
+    ensure!(ok, "host" => "`{host}` is neither an IP address (IPv6 unbracketed) nor a host name");
     Ok(())
 }
 
@@ -97,7 +97,7 @@ pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
     for (n, line) in (1..).zip(text.lines()) {
         let code = line.split('#').next().unwrap_or("").trim();
         let hex = code.len() == 14 && code.chars().all(|c| c.is_ascii_hexdigit());
-        ensure!(hex || code.is_empty(), OPT => "{at}:{n}: `{code}` is not a pile code (14 hex digits)");
+        ensure!(hex || code.is_empty(), OPT => "{at}:{n}: `{code}` is not a pile code (14 hex)");
         codes.extend(hex.then(|| code.to_ascii_uppercase()));
     }
     ensure!(!codes.is_empty(), OPT => "{at} lists no pile codes; every login would be refused");

@@ -65,8 +65,8 @@ flag_values!(String => String, u16 => u16, u32 => u32, u64 => u64, usize => usiz
 
 /// Generates `ServeConfig` (fields, YAML keys, `Default`, range checks, durations), `ServeArgs`
 /// (flag, `YKC_*` variable, help; all `Option`: unset leaves the file's value) and `GO_FLAGS` from
-/// rows under help headings: a one-line doc, optional `#[serde(..)]`/`#[arg(..)]`, `name: Type = default,
-/// "VALUE NAME"`, then optionally `, go "goName"`, `, range lo..=hi`, `, duration name = from_secs`.
+/// rows under help headings: one doc line, optional `#[serde(..)]`/`#[arg(..)]`, `name: Type =
+/// default, "VALUE"`, and optionally `, go "goName"`, `, range a..=b`, `, duration f = from_secs`.
 macro_rules! serve_options {
     ($($heading:literal {$(
         #[doc = $doc:literal] $(#[serde($($serde:tt)*)])? $(#[arg($($arg:tt)*)])?

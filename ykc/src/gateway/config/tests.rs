@@ -81,6 +81,14 @@ fn empty_yaml_is_defaults() {
 }
 
 #[test]
+fn crc_order_in_yaml_as_on_the_command_line() {
+    for (text, order) in [("le", CrcOrder::LowFirst), ("be", CrcOrder::HighFirst)] {
+        let c = ServeConfig::from_yaml_str(&format!("default_crc_order: {text}\n")).unwrap();
+        assert_eq!(c.default_crc_order, order, "{text}");
+    }
+}
+
+#[test]
 fn partial_yaml_keeps_other_defaults() {
     let c = ServeConfig::from_yaml_str("tcp_port: 1\nmessaging_server_type: nats\n").unwrap();
     assert_eq!(c.tcp_port, 1);
