@@ -39,7 +39,8 @@ pub(crate) fn digest() -> crc::Digest<'static, u16, crc::Table<16>> {
     CRC16_ENGINE.digest()
 }
 
-/// Byte order of the two CRC bytes on the wire.
+/// Byte order of the two CRC bytes on the wire. Serde also takes the short
+/// names that `FromStr` takes (`le`, `be`), as in `ykc.example.yaml`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
@@ -47,8 +48,10 @@ pub(crate) fn digest() -> crc::Digest<'static, u16, crc::Table<16>> {
 pub enum CrcOrder {
     /// `[crc & 0xFF, crc >> 8]`: what the document says and the default.
     #[default]
+    #[serde(alias = "le", alias = "low")]
     LowFirst,
     /// `[crc >> 8, crc & 0xFF]`: seen from many piles in the field.
+    #[serde(alias = "be", alias = "high")]
     HighFirst,
 }
 

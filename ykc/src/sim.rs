@@ -30,8 +30,7 @@ use tokio::time::{timeout_at, Instant};
 use tokio_util::sync::CancellationToken;
 
 pub use self::args::{
-    parse_duration, parse_pile_code, parse_target, CrcOrderArg, SimArgs, MAX_DURATION, MAX_GUNS,
-    MAX_PILES,
+    parse_duration, parse_pile_code, parse_target, SimArgs, MAX_DURATION, MAX_GUNS, MAX_PILES,
 };
 pub use self::stats::Histogram;
 
@@ -181,7 +180,7 @@ where
     let stats = Arc::new(Stats::default());
     let stop = CancellationToken::new();
     let plan = Arc::new(Plan {
-        crc: args.crc_order.into(),
+        crc: args.crc_order,
         args,
         start,
         deadline,

@@ -1,34 +1,13 @@
-//! Command-line flags of `ykc serve`, the Go proxy's flag spellings, and
-//! [`load`], which merges flags, `YKC_*` environment variables, the YAML
-//! file and the defaults into one validated [`ServeConfig`].
-//!
-//! Call [`normalize_go_args`] on the raw argument list before clap sees it:
-//! it rewrites `-tcpPort 27600`, `-autoVerification true` and the like into
-//! the kebab-case long flags of [`ServeArgs`].
+//! [`normalize_go_args`], which turns the Go proxy's flag spellings into
+//! those of [`ServeArgs`], and [`load`], which layers flags, `YKC_*`
+//! variables, the YAML file and the defaults into one valid [`ServeConfig`].
 
-use super::config::{
-    flag_name, ConfigError, CrcByteOrder, MessagingServerType, ServeConfig, GO_FLAGS,
-};
+pub use super::config::ServeArgs;
+use super::config::{bool_word, flag_name, ConfigError, GoFlag, ServeConfig, GO_FLAGS};
 use std::ffi::OsString;
-use std::path::PathBuf;
 
-/// A boolean word as Go's `strconv.ParseBool` accepts it (`1 t true 0 f
-/// false` in any case), plus `yes/no/y/n/on/off`.
-fn bool_word(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "t" | "true" | "y" | "yes" | "on" => Some(true),
-        "0" | "f" | "false" | "n" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// clap value parser for the boolean options.
-fn parse_bool(s: &str) -> Result<bool, String> {
-    bool_word(s).ok_or_else(|| format!("`{s}` is not a boolean (true/false, 1/0, yes/no, on/off)"))
-}
-
-/// Rewrites the Go `ykc-proxy-server` flags in `args` into the kebab-case
-/// long flags of [`ServeArgs`]; everything else passes through untouched.
+/// Rewrites the Go `ykc-proxy-server` flags in `args` (run it before clap)
+/// into the kebab-case long flags of [`ServeArgs`]; the rest passes as it is.
 ///
 /// Accepted, as Go users type them (`-` or `--`, Go's camelCase names):
 /// - `-tcpPort=27600` and `-tcpPort 27600` → `--tcp-port=27600` (the value
@@ -46,383 +25,50 @@ pub fn normalize_go_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsStri
     let mut out = Vec::new();
     let mut args = args.into_iter().peekable();
     while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            out.push(arg);
-            continue;
-        };
-        if text == "--" {
+        if arg == "--" {
             out.push(arg);
             out.extend(args);
             break;
         }
-        let Some(body) = text.strip_prefix("--").or_else(|| text.strip_prefix('-')) else {
+        let Some((flag, inline)) = arg.to_str().and_then(go_flag) else {
             out.push(arg);
             continue;
         };
-        let (name, inline) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (body, None),
-        };
-        let Some(flag) = GO_FLAGS.iter().find(|f| f.go == name) else {
-            out.push(arg);
-            continue;
-        };
-        let long = format!("--{}", flag_name(flag.key));
-        if flag.boolean {
-            let value = match inline {
-                Some(v) => bool_word(v).map_or_else(|| v.to_owned(), |b| b.to_string()),
-                None => match args
-                    .peek()
-                    .and_then(|next| next.to_str())
-                    .and_then(bool_word)
-                {
-                    Some(b) => {
-                        args.next();
-                        b.to_string()
-                    }
-                    None => "true".to_owned(),
-                },
-            };
-            out.push(format!("{long}={value}").into());
-        } else {
-            match inline {
-                Some(v) => out.push(format!("{long}={v}").into()),
-                None => match args.next() {
-                    Some(v) => {
-                        let mut joined = OsString::from(format!("{long}="));
-                        joined.push(v);
-                        out.push(joined);
-                    }
-                    // clap reports the missing value.
-                    None => out.push(long.into()),
-                },
+        let value = match inline {
+            Some(v) if flag.boolean => Some(canonical_bool(v)),
+            Some(v) => Some(v.into()),
+            None if flag.boolean => {
+                let next = args.next_if(|w| w.to_str().and_then(bool_word).is_some());
+                Some(next.map_or("true".into(), |w| canonical_bool(&w.to_string_lossy())))
             }
+            None => args.next(), // None: clap reports the missing value.
+        };
+        let mut long = OsString::from(format!("--{}", flag_name(flag.key)));
+        if let Some(value) = value {
+            long.push("=");
+            long.push(value);
         }
+        out.push(long);
     }
     out
 }
 
-/// Flags of `ykc serve`. Every option is also a `YKC_*` environment variable
-/// and a key of the `--config` YAML file; unset flags leave the file's value
-/// (or the default) alone. The Go proxy's `-camelCase` flags are accepted via
-/// [`normalize_go_args`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-pub struct ServeArgs {
-    /// YAML config file; see ykc.example.yaml for every key.
-    #[arg(long, env = "YKC_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Address both listeners bind to [default: 0.0.0.0] (Go -host).
-    #[arg(long, env = "YKC_HOST", value_name = "ADDR", overrides_with = "host")]
-    pub host: Option<String>,
-    /// TCP port piles connect to, 0 = ephemeral [default: 27600] (Go -tcpPort).
-    #[arg(
-        long,
-        env = "YKC_TCP_PORT",
-        value_name = "PORT",
-        overrides_with = "tcp_port"
-    )]
-    pub tcp_port: Option<u16>,
-    /// HTTP port of the REST API, 0 = ephemeral [default: 9556] (Go -httpPort).
-    #[arg(
-        long,
-        env = "YKC_HTTP_PORT",
-        value_name = "PORT",
-        overrides_with = "http_port"
-    )]
-    pub http_port: Option<u16>,
-    /// Answer login 0x01 with 0x02 accepted [default: false] (Go -autoVerification).
-    #[arg(
-        long, env = "YKC_AUTO_VERIFICATION", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool,
-        overrides_with = "auto_verification"
-    )]
-    pub auto_verification: Option<bool>,
-    /// Answer heartbeat 0x03 with 0x04 [default: true] (Go -autoHeartbeatResponse).
-    #[arg(
-        long, env = "YKC_AUTO_HEARTBEAT_RESPONSE", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool,
-        overrides_with = "auto_heartbeat_response"
-    )]
-    pub auto_heartbeat_response: Option<bool>,
-    /// Answer billing-model check 0x05 with 0x06 [default: false] (Go -autoBillingModelVerify).
-    #[arg(
-        long, env = "YKC_AUTO_BILLING_MODEL_VERIFY", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool,
-        overrides_with = "auto_billing_model_verify"
-    )]
-    pub auto_billing_model_verify: Option<bool>,
-    /// Confirm 0x3B with 0x40 once forwarded [default: false] (Go -autoTransactionRecordConfirm).
-    #[arg(
-        long, env = "YKC_AUTO_TRANSACTION_RECORD_CONFIRM", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool,
-        overrides_with = "auto_transaction_record_confirm"
-    )]
-    pub auto_transaction_record_confirm: Option<bool>,
-    /// Forwarding protocol [default: http] (Go -messagingServerType).
-    #[arg(
-        long,
-        env = "YKC_MESSAGING_SERVER_TYPE",
-        value_name = "TYPE",
-        ignore_case = true,
-        overrides_with = "messaging_server_type"
-    )]
-    pub messaging_server_type: Option<MessagingServerType>,
-    /// HTTP endpoints or NATS URLs, comma-separated or repeated (Go -servers).
-    #[arg(
-        long,
-        env = "YKC_SERVERS",
-        value_name = "URL[,URL]",
-        value_delimiter = ','
-    )]
-    pub servers: Option<Vec<String>>,
-    /// NATS user name (Go -username).
-    #[arg(
-        long,
-        env = "YKC_USERNAME",
-        value_name = "NAME",
-        overrides_with = "username"
-    )]
-    pub username: Option<String>,
-    /// NATS password (Go -password); prefer YKC_PASSWORD or the config file.
-    #[arg(
-        long,
-        env = "YKC_PASSWORD",
-        value_name = "PASSWORD",
-        hide_env_values = true,
-        overrides_with = "password"
-    )]
-    pub password: Option<String>,
-
-    /// Most simultaneous pile connections [default: 20000].
-    #[arg(
-        long,
-        env = "YKC_MAX_CONNECTIONS",
-        value_name = "N",
-        help_heading = "Limits",
-        overrides_with = "max_connections"
-    )]
-    pub max_connections: Option<u32>,
-    /// Expected heartbeat interval, seconds [default: 10].
-    #[arg(
-        long,
-        env = "YKC_HEARTBEAT_INTERVAL_SECS",
-        value_name = "SECS",
-        help_heading = "Limits",
-        overrides_with = "heartbeat_interval_secs"
-    )]
-    pub heartbeat_interval_secs: Option<u64>,
-    /// Silent intervals before a connection is closed [default: 3].
-    #[arg(
-        long,
-        env = "YKC_MISSED_HEARTBEATS",
-        value_name = "N",
-        help_heading = "Limits",
-        overrides_with = "missed_heartbeats"
-    )]
-    pub missed_heartbeats: Option<u32>,
-    /// Seconds a new connection has to log in [default: 30].
-    #[arg(
-        long,
-        env = "YKC_LOGIN_TIMEOUT_SECS",
-        value_name = "SECS",
-        help_heading = "Limits",
-        overrides_with = "login_timeout_secs"
-    )]
-    pub login_timeout_secs: Option<u64>,
-    /// Drop frames sent before login [default: true].
-    #[arg(
-        long, env = "YKC_DROP_BEFORE_LOGIN", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool, help_heading = "Limits",
-        overrides_with = "drop_before_login"
-    )]
-    pub drop_before_login: Option<bool>,
-    /// File of pile codes allowed to log in, one per line (needs --auto-verification).
-    #[arg(
-        long,
-        env = "YKC_LOGIN_ALLOWLIST_FILE",
-        value_name = "FILE",
-        help_heading = "Limits",
-        overrides_with = "login_allowlist_file"
-    )]
-    pub login_allowlist_file: Option<PathBuf>,
-    /// JSON 0x0A/0x58 body: the billing model for 0x05 checks and 0x09 answers.
-    #[arg(
-        long,
-        env = "YKC_BILLING_MODEL_FILE",
-        value_name = "FILE",
-        help_heading = "Limits",
-        overrides_with = "billing_model_file"
-    )]
-    pub billing_model_file: Option<PathBuf>,
-    /// Answer 0x09 with 0x0A from --billing-model-file [default: false].
-    #[arg(
-        long, env = "YKC_AUTO_BILLING_MODEL_RESPONSE", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool, help_heading = "Limits",
-        overrides_with = "auto_billing_model_response"
-    )]
-    pub auto_billing_model_response: Option<bool>,
-    /// Send time sync 0x56 after each accepted login [default: false].
-    #[arg(
-        long, env = "YKC_TIME_SYNC_AFTER_LOGIN", value_name = "BOOL", num_args = 0..=1,
-        default_missing_value = "true", value_parser = parse_bool, help_heading = "Limits",
-        overrides_with = "time_sync_after_login"
-    )]
-    pub time_sync_after_login: Option<bool>,
-    /// Messages queued per forwarding sink before dropping [default: 10000].
-    #[arg(
-        long,
-        env = "YKC_FORWARD_QUEUE",
-        value_name = "N",
-        help_heading = "Limits",
-        overrides_with = "forward_queue"
-    )]
-    pub forward_queue: Option<usize>,
-    /// Timeout of one forward, ms [default: 5000].
-    #[arg(
-        long,
-        env = "YKC_FORWARD_TIMEOUT_MS",
-        value_name = "MS",
-        help_heading = "Limits",
-        overrides_with = "forward_timeout_ms"
-    )]
-    pub forward_timeout_ms: Option<u64>,
-    /// Retries after a failed forward [default: 3].
-    #[arg(
-        long,
-        env = "YKC_FORWARD_RETRIES",
-        value_name = "N",
-        help_heading = "Limits",
-        overrides_with = "forward_retries"
-    )]
-    pub forward_retries: Option<u32>,
-    /// First retry backoff, ms, doubled per retry [default: 200].
-    #[arg(
-        long,
-        env = "YKC_FORWARD_BACKOFF_MS",
-        value_name = "MS",
-        help_heading = "Limits",
-        overrides_with = "forward_backoff_ms"
-    )]
-    pub forward_backoff_ms: Option<u64>,
-    /// How long a REST command waits for the pile's reply, ms [default: 10000].
-    #[arg(
-        long,
-        env = "YKC_COMMAND_TIMEOUT_MS",
-        value_name = "MS",
-        help_heading = "Limits",
-        overrides_with = "command_timeout_ms"
-    )]
-    pub command_timeout_ms: Option<u64>,
-    /// CRC byte order before the pile's own is known [default: le].
-    #[arg(
-        long,
-        env = "YKC_DEFAULT_CRC_ORDER",
-        value_name = "ORDER",
-        ignore_case = true,
-        help_heading = "Limits",
-        overrides_with = "default_crc_order"
-    )]
-    pub default_crc_order: Option<CrcByteOrder>,
-    /// Bytes buffered per connection for an incomplete frame [default: 4096].
-    #[arg(
-        long,
-        env = "YKC_MAX_FRAME_BUFFER",
-        value_name = "BYTES",
-        help_heading = "Limits",
-        overrides_with = "max_frame_buffer"
-    )]
-    pub max_frame_buffer: Option<usize>,
+/// The Go flag an argument names (`-tcpPort`, `--tcpPort=1`) and its `=` value.
+fn go_flag(arg: &str) -> Option<(&'static GoFlag, Option<&str>)> {
+    let body = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-'))?;
+    let (name, inline) = body
+        .split_once('=')
+        .map_or((body, None), |(n, v)| (n, Some(v)));
+    Some((GO_FLAGS.iter().find(|f| f.go == name)?, inline))
 }
 
-impl ServeArgs {
-    /// Overwrites the options of `cfg` that were given on the command line or
-    /// in the environment.
-    pub fn apply_to(&self, cfg: &mut ServeConfig) {
-        fn set<T: Clone>(target: &mut T, value: &Option<T>) {
-            if let Some(v) = value {
-                *target = v.clone();
-            }
-        }
-        fn set_some<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
-            if value.is_some() {
-                target.clone_from(value);
-            }
-        }
-        // Destructured so a new flag cannot be forgotten here.
-        let ServeArgs {
-            config: _,
-            host,
-            tcp_port,
-            http_port,
-            auto_verification,
-            auto_heartbeat_response,
-            auto_billing_model_verify,
-            auto_transaction_record_confirm,
-            messaging_server_type,
-            servers,
-            username,
-            password,
-            max_connections,
-            heartbeat_interval_secs,
-            missed_heartbeats,
-            login_timeout_secs,
-            drop_before_login,
-            login_allowlist_file,
-            billing_model_file,
-            auto_billing_model_response,
-            time_sync_after_login,
-            forward_queue,
-            forward_timeout_ms,
-            forward_retries,
-            forward_backoff_ms,
-            command_timeout_ms,
-            default_crc_order,
-            max_frame_buffer,
-        } = self;
-        set(&mut cfg.host, host);
-        set(&mut cfg.tcp_port, tcp_port);
-        set(&mut cfg.http_port, http_port);
-        set(&mut cfg.auto_verification, auto_verification);
-        set(&mut cfg.auto_heartbeat_response, auto_heartbeat_response);
-        set(
-            &mut cfg.auto_billing_model_verify,
-            auto_billing_model_verify,
-        );
-        set(
-            &mut cfg.auto_transaction_record_confirm,
-            auto_transaction_record_confirm,
-        );
-        set(&mut cfg.messaging_server_type, messaging_server_type);
-        set(&mut cfg.servers, servers);
-        set_some(&mut cfg.username, username);
-        set_some(&mut cfg.password, password);
-        set(&mut cfg.max_connections, max_connections);
-        set(&mut cfg.heartbeat_interval_secs, heartbeat_interval_secs);
-        set(&mut cfg.missed_heartbeats, missed_heartbeats);
-        set(&mut cfg.login_timeout_secs, login_timeout_secs);
-        set(&mut cfg.drop_before_login, drop_before_login);
-        set_some(&mut cfg.login_allowlist_file, login_allowlist_file);
-        set_some(&mut cfg.billing_model_file, billing_model_file);
-        set(
-            &mut cfg.auto_billing_model_response,
-            auto_billing_model_response,
-        );
-        set(&mut cfg.time_sync_after_login, time_sync_after_login);
-        set(&mut cfg.forward_queue, forward_queue);
-        set(&mut cfg.forward_timeout_ms, forward_timeout_ms);
-        set(&mut cfg.forward_retries, forward_retries);
-        set(&mut cfg.forward_backoff_ms, forward_backoff_ms);
-        set(&mut cfg.command_timeout_ms, command_timeout_ms);
-        set(&mut cfg.default_crc_order, default_crc_order);
-        set(&mut cfg.max_frame_buffer, max_frame_buffer);
-    }
+/// `true`/`false` for a boolean word; anything else as it is, for clap to report.
+fn canonical_bool(word: &str) -> OsString {
+    bool_word(word).map_or_else(|| word.into(), |b| b.to_string().into())
 }
 
-/// The effective configuration: command line > environment (clap merges
-/// these two into `args`) > the `--config` YAML file > defaults; then
-/// [normalized](ServeConfig::normalize) and
-/// [validated](ServeConfig::validate).
+/// The effective configuration: command line > environment (both in `args`,
+/// by clap) > the `--config` YAML file > defaults; normalized and validated.
 pub fn load(args: &ServeArgs) -> Result<ServeConfig, ConfigError> {
     let mut cfg = match &args.config {
         Some(path) => ServeConfig::from_file(path)?,
@@ -436,7 +82,8 @@ pub fn load(args: &ServeArgs) -> Result<ServeConfig, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::test_util::TempFile;
+    use super::super::config::tests::TempFile;
+    use super::super::config::{CrcOrder, MessagingServerType, Secret};
     use super::*;
     use clap::Parser;
     use std::sync::{Mutex, MutexGuard};
@@ -681,7 +328,11 @@ mod tests {
             );
             assert_eq!(c.servers, ["nats://a:4222", "b:4222"], "{form:?}");
             assert_eq!(c.username.as_deref(), Some("u"), "{form:?}");
-            assert_eq!(c.password.as_deref(), Some("p"), "{form:?}");
+            assert_eq!(
+                c.password.as_ref().map(Secret::expose),
+                Some("p"),
+                "{form:?}"
+            );
         }
     }
 
@@ -825,7 +476,7 @@ mod tests {
             forward_retries: 0,
             forward_backoff_ms: 0,
             command_timeout_ms: 16,
-            default_crc_order: CrcByteOrder::Be,
+            default_crc_order: CrcOrder::HighFirst,
             max_frame_buffer: 1024,
             ..ServeConfig::default()
         };
@@ -861,9 +512,9 @@ mod tests {
         assert!(!c.auto_heartbeat_response && c.auto_verification);
         assert_eq!(c.messaging_server_type, MessagingServerType::Nats);
         assert_eq!(c.servers, ["nats://a:4222", "nats://b:4222"]);
-        assert_eq!(c.password.as_deref(), Some("secret"));
+        assert_eq!(c.password.as_ref().map(Secret::expose), Some("secret"));
         assert_eq!(c.forward_retries, 9);
-        assert_eq!(c.default_crc_order, CrcByteOrder::Be);
+        assert_eq!(c.default_crc_order, CrcOrder::HighFirst);
     }
 
     #[test]
@@ -1031,6 +682,26 @@ mod tests {
             let env = a.get_env().and_then(|e| e.to_str()).unwrap_or("");
             assert_eq!(env, super::super::config::env_name(key), "--{key}");
         }
+    }
+
+    /// The `[default: X]` each help text states is what `ServeConfig::default()` holds.
+    #[test]
+    fn defaults_in_help_are_the_defaults() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let serve = cmd.find_subcommand("serve").unwrap();
+        let mut checked = 0;
+        for a in serve.get_arguments() {
+            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+            let Some((_, rest)) = help.split_once("[default: ") else {
+                continue;
+            };
+            let value = rest.split(']').next().unwrap();
+            let flag = format!("--{}={value}", a.get_long().unwrap());
+            assert_eq!(config(&[&flag]), ServeConfig::default(), "{flag}");
+            checked += 1;
+        }
+        assert!(checked >= 20, "{checked}");
     }
 
     #[test]

@@ -40,13 +40,8 @@ const COMMAND_QUEUE: usize = 8;
 
 /// The codec for a pile connection, from the configuration.
 pub(super) fn codec(config: &super::config::ServeConfig) -> FrameCodec {
-    // The one place that reads the configured CRC order (`config::CrcByteOrder` today).
-    let order = match config.default_crc_order {
-        super::config::CrcByteOrder::Be => crate::CrcOrder::HighFirst,
-        super::config::CrcByteOrder::Le => crate::CrcOrder::LowFirst,
-    };
     FrameCodec::new()
-        .with_default_order(order)
+        .with_default_order(config.default_crc_order)
         .with_max_buffer(config.max_frame_buffer)
 }
 

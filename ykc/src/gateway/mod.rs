@@ -99,7 +99,7 @@ async fn forwarders(config: &ServeConfig) -> Result<Forwarders, GatewayError> {
         let mut fc = ForwardConfig::new(kind, servers);
         if kind == SinkKind::Nats {
             fc.username = config.username.clone();
-            fc.password = config.password.clone();
+            fc.password = config.password.as_ref().map(|p| p.expose().to_owned());
         }
         fc.queue = config.forward_queue;
         fc.timeout = config.forward_timeout();

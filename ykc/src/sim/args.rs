@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Parser};
 use ykc::CrcOrder;
 
 use super::SimError;
@@ -52,8 +52,8 @@ pub struct SimArgs {
     #[arg(long, default_value = "32010200000001", value_parser = parse_pile_code)]
     pub pile_code_base: u64,
     /// CRC byte order the piles send: le (low byte first, the usual) or be.
-    #[arg(long, value_enum, default_value_t = CrcOrderArg::Le)]
-    pub crc_order: CrcOrderArg,
+    #[arg(long, default_value = "le")]
+    pub crc_order: CrcOrder,
     /// Progress line on stderr every this often (0s = none).
     #[arg(long, default_value = "1s", value_parser = parse_duration_bounded)]
     pub progress_interval: Duration,
@@ -84,24 +84,6 @@ pub struct SimArgs {
     /// Charging power of a simulated gun in kW (energy and amount rise with it).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub power_kw: u32,
-}
-
-/// CRC byte order on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CrcOrderArg {
-    /// Low byte first (CRC-16/MODBUS as most piles send it).
-    Le,
-    /// High byte first.
-    Be,
-}
-
-impl From<CrcOrderArg> for CrcOrder {
-    fn from(o: CrcOrderArg) -> CrcOrder {
-        match o {
-            CrcOrderArg::Le => CrcOrder::LowFirst,
-            CrcOrderArg::Be => CrcOrder::HighFirst,
-        }
-    }
 }
 
 #[derive(Parser)]
@@ -312,7 +294,7 @@ mod tests {
         assert_eq!(a.heartbeat_interval, Duration::from_secs(10));
         assert_eq!(a.realtime_interval, Duration::from_secs(15));
         assert_eq!(a.pile_code_base, 32010200000001);
-        assert_eq!(a.crc_order, CrcOrderArg::Le);
+        assert_eq!(a.crc_order, CrcOrder::LowFirst);
         assert_eq!(a.billing_model, [0, 0]);
         a.validate().unwrap();
         assert!(
@@ -348,7 +330,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(b.billing_model, [0x01, 0x00]);
-        assert_eq!(CrcOrder::from(b.crc_order), CrcOrder::HighFirst);
+        assert_eq!(b.crc_order, CrcOrder::HighFirst);
         let mut c = b.clone();
         c.pile_code_base = MAX_PILE_CODE;
         c.piles = 2;
