@@ -264,6 +264,14 @@ pub fn item_count(
     }
     let fits = rest / len;
     let err = |reason: String| Err(field_error(cx.frame, meta, at, reason));
+    // The encoder refuses more items than the table allows, so decoding does too: short items
+    // could otherwise fit more of them than full ones (0x45: 27 × 9 bytes, at most 24).
+    let max = cx.frame.body_len.max_items;
+    if max > 0 && fits > max {
+        return err(format!(
+            "{fits} items of {len} bytes follow, the table allows at most {max}"
+        ));
+    }
     match declared {
         Some(n) if n as usize == fits && rest.is_multiple_of(len) => Ok((fits, len)),
         Some(n) => err(format!(
