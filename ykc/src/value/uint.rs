@@ -11,12 +11,19 @@ use serde_json::Value;
 /// Reads a little-endian integer of up to 8 bytes (`ykc-gen` gives integer fields 1 to 8 bytes;
 /// bytes past the eighth would not fit a `u64` and are not read).
 pub fn read_le(bytes: &[u8]) -> u64 {
-    let mut le = [0u8; 8];
-    let n = bytes.len().min(8);
-    if let (Some(dst), Some(src)) = (le.get_mut(..n), bytes.get(..n)) {
-        dst.copy_from_slice(src);
+    // The common widths by pattern: a variable-length copy would be a memcpy call per field.
+    match *bytes {
+        [a] => u64::from(a),
+        [a, b] => u64::from(u16::from_le_bytes([a, b])),
+        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d])),
+        _ => {
+            let mut le = [0u8; 8];
+            for (d, s) in le.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+            u64::from_le_bytes(le)
+        }
     }
-    u64::from_le_bytes(le)
 }
 
 /// Writes `v` little-endian into all of `out` (at most 8 bytes); fails when it does not fit.
