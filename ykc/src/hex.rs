@@ -139,7 +139,9 @@ pub fn decode(text: impl AsRef<[u8]>) -> Result<Vec<u8>, Error> {
 pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     out.clear();
     let digits = text.trim_ascii();
-    if digits.len().is_multiple_of(2) {
+    // Only text that starts with plain digits tries the fast path: spaced or `0x` text fails it.
+    let plain = digits.iter().take(3).all(|c| class(*c) < 16);
+    if plain && digits.len().is_multiple_of(2) {
         out.resize(digits.len() / 2, 0);
         if const_hex::decode_to_slice(digits, out).is_ok() {
             return Ok(());
@@ -180,6 +182,12 @@ const CLASS: [u8; 256] = {
     t
 };
 
+fn class(c: u8) -> u8 {
+    *CLASS
+        .get(usize::from(c))
+        .expect("a u8 indexes a 256-entry table")
+}
+
 /// The one pass over text with separators or prefixes.
 fn decode_lenient(text: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     out.reserve(text.len() / 2);
@@ -188,9 +196,7 @@ fn decode_lenient(text: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     let mut high = NONE;
     let mut prev = 0u8;
     for (at, &c) in text.iter().enumerate() {
-        let class = *CLASS
-            .get(usize::from(c))
-            .expect("a u8 indexes a 256-entry table");
+        let class = class(c);
         if class < 16 {
             if high == NONE {
                 high = class;
