@@ -23,41 +23,72 @@ pub struct CorpusFrame {
 }
 
 /// Every frame of `tests/corpus/*.json`, in file order.
+///
+/// # Panics
+/// On anything wrong with the corpus (a file that cannot be read, is not JSON, or lacks a field),
+/// naming the file: a test must never pass on an empty or half-read corpus.
 pub fn corpus() -> Vec<CorpusFrame> {
     let dir = root().join("tests/corpus");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files
-        .iter()
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list the corpus {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("cannot list the corpus {}: {e}", dir.display()))
+                .path()
+        })
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
-    {
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        let list: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
-        for v in list {
-            let hex = v["hex"].as_str().unwrap_or_default();
-            out.push(CorpusFrame {
-                file: f
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                code: v["code"].as_u64().unwrap_or_default() as u8,
-                name: v["name"].as_str().unwrap_or_default().to_string(),
-                bytes: ykc::value::parse_hex(hex).unwrap_or_default(),
-                printed_crc_ok: v["printed_crc_ok"].as_bool().unwrap_or_default(),
-            });
-        }
-    }
-    out
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no corpus files in {}", dir.display());
+    files.iter().flat_map(|f| corpus_file(f)).collect()
+}
+
+/// The frames of one corpus file; panics naming the file and the frame on any defect.
+fn corpus_file(path: &Path) -> Vec<CorpusFrame> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {shown}: {e}"));
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{shown} is not a JSON list: {e}"));
+    let file = path
+        .file_name()
+        .unwrap_or_else(|| panic!("{shown} has no file name"))
+        .to_string_lossy()
+        .into_owned();
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let field = |k: &str| {
+                v.get(k)
+                    .unwrap_or_else(|| panic!("{shown} frame {i} has no `{k}`"))
+            };
+            let text = |k: &str| {
+                field(k)
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{shown} frame {i}: `{k}` is not a string"))
+            };
+            let code = field("code").as_u64().and_then(|c| u8::try_from(c).ok());
+            CorpusFrame {
+                file: file.clone(),
+                code: code.unwrap_or_else(|| panic!("{shown} frame {i}: `code` is not a byte")),
+                name: text("name").to_string(),
+                bytes: ykc::hex::decode(text("hex"))
+                    .unwrap_or_else(|e| panic!("{shown} frame {i}: {e}")),
+                printed_crc_ok: field("printed_crc_ok")
+                    .as_bool()
+                    .unwrap_or_else(|| panic!("{shown} frame {i}: `printed_crc_ok` is not a bool")),
+            }
+        })
+        .collect()
 }
 
 /// The body of a whole frame (after the 6 header bytes, before the CRC).
+///
+/// # Panics
+/// When `frame` is shorter than the 8 bytes of the smallest frame.
 pub fn body(frame: &[u8]) -> &[u8] {
     frame
         .get(6..frame.len().saturating_sub(2))
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("not a whole frame: {} bytes", frame.len()))
 }
 
 /// Frames generated from `tests/fixtures/vendor-spec` by the build script: proof that
@@ -68,14 +99,14 @@ pub mod vendor {
 
 /// Real parts for end-to-end tests: a test pile over TCP and an HTTP sink, on loopback only.
 pub mod parts {
-    use futures::{SinkExt, StreamExt};
+    use futures::StreamExt;
     use std::sync::atomic::{AtomicU16, Ordering};
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
     use tokio::io::AsyncWriteExt;
     use tokio::net::TcpStream;
     use tokio_util::codec::Framed;
-    use ykc::{CrcOrder, FrameCodec, Message, OutFrame, OwnedFrame, StreamItem};
+    use ykc::{CrcOrder, FrameCodec, Message, OwnedFrame, StreamItem};
 
     /// A pile speaking through the real stream codec.
     pub struct TestPile {
@@ -103,11 +134,7 @@ pub mod parts {
             order: CrcOrder,
         ) -> Vec<u8> {
             let msg = Message::from_json(code, &fields).expect("fields");
-            let mut body = bytes::BytesMut::new();
-            msg.encode(&mut body).expect("encode");
-            let mut out = bytes::BytesMut::new();
-            ykc::encode_frame(seq, 0, code, &body, order, &mut out).expect("frame");
-            out.to_vec()
+            msg.to_frame(seq, order).expect("frame").to_vec()
         }
 
         /// Sends a frame built from JSON fields.
@@ -149,12 +176,8 @@ pub mod parts {
             let f = self.recv(wait).await?;
             let (m, _) = Message::decode(f.header.code, &f.body).ok()?;
             let reply = ykc::answer::answer(&m, &serde_json::Map::new()).ok()?;
-            let mut body = bytes::BytesMut::new();
-            reply.encode(&mut body).ok()?;
-            self.conn
-                .send(OutFrame::reply_to(&f, reply.code(), body.freeze()))
-                .await
-                .ok()?;
+            let frame = reply.to_frame(f.header.seq, f.crc_order).ok()?;
+            self.conn.get_mut().write_all(&frame).await.ok()?;
             Some(f.header.code)
         }
     }
@@ -192,6 +215,8 @@ pub mod parts {
                      body: axum::body::Bytes| async move {
                         let code = st.load(Ordering::SeqCst);
                         if code == 200 {
+                            // A body that is not JSON is recorded as null: the tests then
+                            // fail on its content, naming what they expected.
                             let v = serde_json::from_slice(&body).unwrap_or_default();
                             if let Ok(mut r) = rec.lock() {
                                 r.push((uri.path().to_string(), v));

@@ -160,6 +160,7 @@ impl Conn {
                     let Some(Ok(StreamItem::Frame(frame))) = item else { break };
                     self.received.fetch_add(1, SeqCst);
                     let (msg, _) = Message::decode(frame.header.code, &frame.body).unwrap();
+                    // A frame without a pile code (none the simulator sends) is filed under "".
                     let pile = body_json(&msg).get("pile_code").and_then(Value::as_str).unwrap_or_default().to_string();
                     if matches!(msg, Message::LoginRequest(_)) {
                         self.piles.lock().unwrap().insert(pile.clone(), out_tx.clone());
@@ -212,7 +213,7 @@ impl Conn {
         }
         .as_object()
         .cloned()
-        .unwrap_or_default();
+        .expect("every override above is a JSON object");
         Some(answer(msg, &overrides).unwrap())
     }
 }

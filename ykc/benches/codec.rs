@@ -4,26 +4,30 @@
 use bytes::BytesMut;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
-use ykc::{crc16, encode_frame, CrcOrder, Message, MessageView, RawFrame};
+use ykc::{crc16, CrcOrder, Message, MessageView, RawFrame};
 
-/// Every corpus frame (whole frames), read from `tests/corpus`.
+/// Every corpus frame (whole frames), read from `tests/corpus`; panics on a defect, so a figure is
+/// never measured over a partial corpus.
 fn corpus() -> Vec<(u8, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/corpus is listable")
+        .map(|e| e.expect("tests/corpus is listable").path())
+        .collect();
     files.sort();
     let mut out = Vec::new();
     for f in files {
+        let text = std::fs::read_to_string(&f).expect("corpus files are readable");
         let list: Vec<serde_json::Value> =
-            serde_json::from_str(&std::fs::read_to_string(f).unwrap_or_default())
-                .unwrap_or_default();
+            serde_json::from_str(&text).expect("corpus files are JSON lists");
         for v in list {
-            let bytes =
-                ykc::value::parse_hex(v["hex"].as_str().unwrap_or_default()).unwrap_or_default();
-            out.push((v["code"].as_u64().unwrap_or_default() as u8, bytes));
+            let hex = v["hex"].as_str().expect("corpus frames have `hex`");
+            let code = v["code"].as_u64().expect("corpus frames have `code`");
+            let bytes = ykc::hex::decode(hex).expect("corpus hex parses");
+            out.push((u8::try_from(code).expect("codes are bytes"), bytes));
         }
     }
+    assert!(!out.is_empty(), "no corpus frames in {}", dir.display());
     out
 }
 
@@ -93,14 +97,11 @@ fn mixed(c: &mut Criterion) {
         })
     });
     let mut buf = BytesMut::with_capacity(512);
-    let mut body = BytesMut::with_capacity(512);
     g.bench_function("encode", |b| {
         b.iter(|| {
             for m in &msgs {
                 buf.clear();
-                body.clear();
-                let _ = m.encode(&mut body);
-                let _ = encode_frame([0, 0], 0, m.code(), &body, CrcOrder::LowFirst, &mut buf);
+                let _ = m.write_frame([0, 0], CrcOrder::LowFirst, &mut buf);
             }
             buf.len()
         })

@@ -1,6 +1,7 @@
-//! A tokio-util codec that frames a TCP byte stream and never gives up on it.
+//! A framer for a TCP byte stream that never gives up on it: a tokio-util codec with the
+//! `tokio-util` feature (on by default), and plain methods without it.
 //!
-//! Decoding yields [`StreamItem`]s: every verified frame, in order, and a
+//! Decoding ([`FrameCodec::decode_next`], or tokio-util's `Decoder`) yields [`StreamItem`]s: every verified frame, in order, and a
 //! [`StreamItem::Dropped`] report for every run of bytes it had to skip, so
 //! that frame bytes + dropped bytes = bytes received.
 //!
@@ -20,12 +21,10 @@
 //!   recovered ([`DropReason::Truncated`]).
 //!
 //! The codec remembers the CRC byte order of the peer (the first frame that
-//! verifies) and the [`Encoder`] answers in it (ERRATA F2, R1).
-
-use std::io;
+//! verifies) and encoding ([`FrameCodec::encode_out`], or tokio-util's `Encoder`) answers in it
+//! (ERRATA F2, R1).
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio_util::codec::{Decoder, Encoder};
 
 use crate::crc::CrcOrder;
 use crate::error::{Error, BODY_OFFSET};
@@ -184,6 +183,31 @@ impl FrameCodec {
         (self.crc_low, self.crc_high)
     }
 
+    /// The next item at the front of `buf`, or `None` until more bytes arrive. What
+    /// tokio-util's `Decoder::decode` returns, usable without tokio.
+    pub fn decode_next(&mut self, buf: &mut BytesMut) -> Option<StreamItem> {
+        self.step(buf, false)
+    }
+
+    /// Like [`FrameCodec::decode_next`] once no more bytes will come: an incomplete candidate is
+    /// dropped ([`DropReason::Truncated`]) and the rest rescanned. tokio-util's `decode_eof`.
+    pub fn decode_next_eof(&mut self, buf: &mut BytesMut) -> Option<StreamItem> {
+        self.step(buf, true)
+    }
+
+    /// Appends `item` as a whole frame, in its own CRC order, else the peer's, else the
+    /// codec's default. What tokio-util's `Encoder::encode` does, usable without tokio.
+    ///
+    /// # Errors
+    /// [`Error::TooLong`] (nothing written) when the body is over 251 bytes.
+    pub fn encode_out(&self, item: &OutFrame, dst: &mut BytesMut) -> Result<(), Error> {
+        let order = item
+            .crc_order
+            .or(self.peer_order)
+            .unwrap_or(self.default_order);
+        encode_frame(item.seq, item.encrypt, item.code, &item.body, order, dst)
+    }
+
     /// Removes the first `n` bytes of `buf` and reports them.
     fn drop_bytes(&mut self, buf: &mut BytesMut, n: usize, reason: DropReason) -> StreamItem {
         let n = n.min(buf.len());
@@ -245,11 +269,13 @@ impl FrameCodec {
         if buf.len() < total {
             return self.incomplete(buf, eof, Some((declared, total)));
         }
-        let checked =
-            RawFrame::parse_lenient(buf.get(..total).unwrap_or_default()).map(|(raw, used)| {
-                let header = raw.header;
-                (raw.crc_order, header, raw.crc, used)
-            });
+        let candidate = buf
+            .get(..total)
+            .expect("`buf` holds `total` bytes: checked just above");
+        let checked = RawFrame::parse_lenient(candidate).map(|(raw, used)| {
+            let header = raw.header;
+            (raw.crc_order, header, raw.crc, used)
+        });
         match checked {
             Ok((Some(crc_order), header, crc, used)) => {
                 let raw = RawHeader {
@@ -330,32 +356,36 @@ fn verified_frame_inside_implausible(buf: &[u8]) -> Option<usize> {
     None
 }
 
-impl Decoder for FrameCodec {
-    type Item = StreamItem;
-    type Error = io::Error;
+/// tokio-util's traits, for `Framed`/`FramedRead`: thin calls of the plain methods.
+#[cfg(feature = "tokio-util")]
+mod tokio_codec {
+    use super::{FrameCodec, OutFrame, StreamItem};
+    use bytes::BytesMut;
+    use std::io;
+    use tokio_util::codec::{Decoder, Encoder};
 
-    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<StreamItem>, io::Error> {
-        Ok(self.step(buf, false))
+    impl Decoder for FrameCodec {
+        type Item = StreamItem;
+        type Error = io::Error;
+
+        fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<StreamItem>, io::Error> {
+            Ok(self.decode_next(buf))
+        }
+
+        fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<StreamItem>, io::Error> {
+            Ok(self.decode_next_eof(buf))
+        }
     }
 
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<StreamItem>, io::Error> {
-        Ok(self.step(buf, true))
-    }
-}
+    impl Encoder<OutFrame> for FrameCodec {
+        type Error = io::Error;
 
-impl Encoder<OutFrame> for FrameCodec {
-    type Error = io::Error;
-
-    /// Writes the frame with its explicit CRC order, else the peer's, else the
-    /// codec's default. A body over 251 bytes is an
-    /// [`io::ErrorKind::InvalidInput`] error wrapping [`Error::TooLong`].
-    fn encode(&mut self, item: OutFrame, dst: &mut BytesMut) -> Result<(), io::Error> {
-        let order = item
-            .crc_order
-            .or(self.peer_order)
-            .unwrap_or(self.default_order);
-        encode_frame(item.seq, item.encrypt, item.code, &item.body, order, dst)
-            .map_err(|e: Error| io::Error::new(io::ErrorKind::InvalidInput, e))
+        /// [`FrameCodec::encode_out`]; a body over 251 bytes is an
+        /// [`io::ErrorKind::InvalidInput`] error wrapping [`crate::Error::TooLong`].
+        fn encode(&mut self, item: OutFrame, dst: &mut BytesMut) -> Result<(), io::Error> {
+            self.encode_out(&item, dst)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+        }
     }
 }
 
@@ -374,10 +404,10 @@ mod tests {
     fn run(codec: &mut FrameCodec, data: &[u8]) -> Vec<StreamItem> {
         let mut buf = BytesMut::from(data);
         let mut items = Vec::new();
-        while let Some(item) = codec.decode(&mut buf).unwrap() {
+        while let Some(item) = codec.decode_next(&mut buf) {
             items.push(item);
         }
-        while let Some(item) = codec.decode_eof(&mut buf).unwrap() {
+        while let Some(item) = codec.decode_next_eof(&mut buf) {
             items.push(item);
         }
         assert!(buf.is_empty(), "decode_eof leaves nothing behind");
@@ -416,11 +446,11 @@ mod tests {
         let f = frame([1, 0], 0x03, &[0; 9], CrcOrder::LowFirst);
         let mut c = FrameCodec::new();
         let mut buf = BytesMut::from(&f[..f.len() - 1]);
-        assert_eq!(c.decode(&mut buf).unwrap(), None);
+        assert_eq!(c.decode_next(&mut buf), None);
         assert_eq!(buf.len(), f.len() - 1, "nothing consumed while waiting");
         buf.extend_from_slice(&f[f.len() - 1..]);
         assert!(matches!(
-            c.decode(&mut buf).unwrap(),
+            c.decode_next(&mut buf),
             Some(StreamItem::Frame(_))
         ));
         assert!(buf.is_empty());
@@ -461,9 +491,9 @@ mod tests {
         data.extend_from_slice(&real);
         let mut c = FrameCodec::new();
         let mut buf = BytesMut::from(&data[..]);
-        assert_eq!(c.decode(&mut buf).unwrap(), None, "waits: could be real");
+        assert_eq!(c.decode_next(&mut buf), None, "waits: could be real");
         let mut items = Vec::new();
-        while let Some(item) = c.decode_eof(&mut buf).unwrap() {
+        while let Some(item) = c.decode_next_eof(&mut buf) {
             items.push(item);
         }
         assert_eq!(items[0], dropped(6, DropReason::Truncated));
@@ -480,16 +510,16 @@ mod tests {
         data.extend_from_slice(&real);
         let mut c = FrameCodec::new();
         let mut buf = BytesMut::from(&data[..]);
-        let first = c.decode(&mut buf).unwrap();
+        let first = c.decode_next(&mut buf);
         assert_eq!(
             first,
             Some(dropped(7, DropReason::BadLength { declared: b'e' }))
         );
         assert!(matches!(
-            c.decode(&mut buf).unwrap(),
+            c.decode_next(&mut buf),
             Some(StreamItem::Frame(_))
         ));
-        assert_eq!(c.decode(&mut buf).unwrap(), None);
+        assert_eq!(c.decode_next(&mut buf), None);
     }
 
     #[test]
@@ -507,10 +537,10 @@ mod tests {
         let mut c = FrameCodec::new();
         let mut buf = BytesMut::from(&[1u8, 2, 3][..]);
         assert_eq!(
-            c.decode(&mut buf).unwrap(),
+            c.decode_next(&mut buf),
             Some(dropped(3, DropReason::Garbage))
         );
-        assert_eq!(c.decode(&mut buf).unwrap(), None);
+        assert_eq!(c.decode_next(&mut buf), None);
     }
 
     #[test]
@@ -520,24 +550,24 @@ mod tests {
         let mut c = FrameCodec::new().with_max_buffer(16);
         let mut buf = BytesMut::from(&f[..20]);
         assert_eq!(
-            c.decode(&mut buf).unwrap(),
+            c.decode_next(&mut buf),
             Some(dropped(20, DropReason::BadLength { declared: 44 }))
         );
     }
 
     #[test]
     fn peer_order_and_encoder_choice() {
-        let mut c = FrameCodec::new();
+        let c = FrameCodec::new();
         let mut out = BytesMut::new();
-        c.encode(OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out)
+        c.encode_out(&OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out)
             .unwrap();
         let (raw, _) = RawFrame::parse(&out).unwrap();
         assert_eq!(raw.crc_order, Some(CrcOrder::LowFirst), "default");
 
-        let mut c = FrameCodec::new().with_default_order(CrcOrder::HighFirst);
+        let c = FrameCodec::new().with_default_order(CrcOrder::HighFirst);
         assert_eq!(c.default_order(), CrcOrder::HighFirst);
         let mut out = BytesMut::new();
-        c.encode(OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out)
+        c.encode_out(&OutFrame::new([0, 0], 0x04, vec![1, 2]), &mut out)
             .unwrap();
         assert_eq!(
             RawFrame::parse(&out).unwrap().0.crc_order,
@@ -554,7 +584,7 @@ mod tests {
         assert_eq!(c.crc_orders_seen(), (1, 1));
 
         let mut out = BytesMut::new();
-        c.encode(OutFrame::new([0, 0], 0x04, vec![]), &mut out)
+        c.encode_out(&OutFrame::new([0, 0], 0x04, vec![]), &mut out)
             .unwrap();
         assert_eq!(
             RawFrame::parse(&out).unwrap().0.crc_order,
@@ -565,7 +595,7 @@ mod tests {
         let mut explicit = OutFrame::new([0, 0], 0x04, vec![]);
         explicit.crc_order = Some(CrcOrder::LowFirst);
         out.clear();
-        c.encode(explicit, &mut out).unwrap();
+        c.encode_out(&explicit, &mut out).unwrap();
         assert_eq!(
             RawFrame::parse(&out).unwrap().0.crc_order,
             Some(CrcOrder::LowFirst)
@@ -584,12 +614,29 @@ mod tests {
 
     #[test]
     fn encoder_rejects_long_body() {
-        let mut c = FrameCodec::new();
+        let c = FrameCodec::new();
         let mut out = BytesMut::new();
-        let err = c
+        let long = OutFrame::new([0, 0], 0x0A, vec![0; 252]);
+        let err = c.encode_out(&long, &mut out).unwrap_err();
+        assert_eq!(
+            err,
+            Error::TooLong {
+                code: 0x0A,
+                len: 252
+            }
+        );
+        assert!(out.is_empty());
+    }
+
+    #[cfg(feature = "tokio-util")]
+    #[test]
+    fn tokio_encoder_wraps_the_error() {
+        use tokio_util::codec::Encoder;
+        let mut out = BytesMut::new();
+        let err = FrameCodec::new()
             .encode(OutFrame::new([0, 0], 0x0A, vec![0; 252]), &mut out)
             .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
         let inner = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
         assert_eq!(
             inner,
@@ -598,7 +645,6 @@ mod tests {
                 len: 252
             })
         );
-        assert!(out.is_empty());
     }
 
     #[test]

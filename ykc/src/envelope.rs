@@ -7,9 +7,10 @@ use crate::decode::{decode_raw, Body};
 use crate::error::{Error, Warning, WarningKind};
 use crate::frames::Message;
 use crate::header::RawFrame;
+use crate::hex::Upper;
+use crate::value::{push_hex_json, push_u64};
 use serde::ser::Serializer;
 use serde::Serialize;
-use std::fmt;
 
 /// Language of `msg`, `errors` and `warnings`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,15 +168,6 @@ impl<'a> Envelope<'a> {
     }
 }
 
-/// Hex of two CRC bytes as received: `0x675A`.
-struct CrcHex([u8; 2]);
-
-impl fmt::Display for CrcHex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{:02X}{:02X}", self.0[0], self.0[1])
-    }
-}
-
 /// Appends `s` as a JSON string; spec strings and hex need no escaping, so the check is one pass.
 fn push_str(out: &mut Vec<u8>, s: &str) {
     if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
@@ -187,18 +179,10 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn push_hex(out: &mut Vec<u8>, prefix: &str, bytes: &[u8]) {
-    crate::value::push_hex_json(out, prefix, bytes);
-}
-
 fn push_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b",\"");
     out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(b"\":");
-}
-
-fn push_int(out: &mut Vec<u8>, v: u64) {
-    crate::value::push_u64(out, v);
 }
 
 /// Appends a spec string: `ykc-gen` rejects names with characters JSON must escape, so none is checked here.
@@ -240,28 +224,28 @@ impl Envelope<'_> {
         }
         if let Some(b) = self.header_byte(0) {
             push_key(out, "start_flag");
-            push_hex(out, "0x", &[b]);
+            push_hex_json(out, "0x", &[b]);
         }
         if let Some(b) = self.header_byte(1) {
             push_key(out, "data_length");
-            push_int(out, b.into());
+            push_u64(out, b.into());
         }
         if let (Some(a), Some(b)) = (self.header_byte(2), self.header_byte(3)) {
             push_key(out, "sequence_number");
-            push_int(out, u16::from_le_bytes([a, b]).into());
+            push_u64(out, u16::from_le_bytes([a, b]).into());
             push_key(out, "sequence_hex");
-            push_hex(out, "", &[a, b]);
+            push_hex_json(out, "", &[a, b]);
         }
         if let Some(b) = self.header_byte(4) {
             push_key(out, "encrypt_flag");
-            push_hex(out, "0x", &[b]);
+            push_hex_json(out, "0x", &[b]);
             push_key(out, "is_encrypted");
             out.extend_from_slice(if b == 0x01 { b"true" } else { b"false" });
         }
         if let Some(code) = self.code() {
             let meta = Message::meta_of(code);
             push_key(out, "frame_type");
-            push_hex(out, "0x", &[code]);
+            push_hex_json(out, "0x", &[code]);
             push_key(out, "frame_type_name");
             push_spec_str(out, meta.map(|x| x.name_zh));
             push_key(out, "frame_type_name_en");
@@ -282,14 +266,14 @@ impl Envelope<'_> {
         }
         if let Some(raw) = &self.raw {
             push_key(out, "body_length");
-            push_int(out, raw.body.len() as u64);
+            push_u64(out, raw.body.len() as u64);
             push_key(out, "body_hex");
-            push_hex(out, "", raw.body);
+            push_hex_json(out, "", raw.body);
             let order = raw.crc_order.unwrap_or(CrcOrder::LowFirst);
             push_key(out, "crc16_received");
-            push_hex(out, "0x", &raw.crc);
+            push_hex_json(out, "0x", &raw.crc);
             push_key(out, "crc16_calculated");
-            push_hex(out, "0x", &order.bytes(raw.computed));
+            push_hex_json(out, "0x", &order.bytes(raw.computed));
             push_key(out, "crc16_valid");
             out.extend_from_slice(if raw.crc_order.is_some() {
                 b"true"
@@ -304,7 +288,7 @@ impl Envelope<'_> {
             Some(Body::Plain(msg)) => msg.write_json(out),
             Some(Body::Encrypted(b)) => {
                 out.extend_from_slice(b"{\"encrypted\":");
-                push_hex(out, "", b);
+                push_hex_json(out, "", b);
                 out.push(b'}');
             }
             None => out.extend_from_slice(b"null"),
@@ -363,8 +347,8 @@ pub fn describe(e: &Error, lang: Lang) -> String {
         }
         Error::BadCrc { received, computed } => {
             format!(
-                "CRC校验失败: 收到{}，计算值0x{computed:04X}",
-                CrcHex(*received)
+                "CRC校验失败: 收到{:#}，计算值0x{computed:04X}",
+                Upper(received)
             )
         }
         Error::BadEncryptFlag { flag, code } => {
@@ -406,8 +390,8 @@ pub fn describe_warning(w: &Warning, raw: Option<&RawFrame<'_>>, lang: Lang) -> 
                 CrcOrder::HighFirst.bytes(r.computed),
             );
             return match lang {
-                Lang::Zh => format!("CRC校验失败: 收到{}，计算值{}（低字节在前）或{}（高字节在前）", CrcHex(r.crc), CrcHex(lo), CrcHex(hi)),
-                Lang::En => format!("CRC mismatch: received {}, expected {} (low byte first) or {} (high byte first)", CrcHex(r.crc), CrcHex(lo), CrcHex(hi)),
+                Lang::Zh => format!("CRC校验失败: 收到{:#}，计算值{:#}（低字节在前）或{:#}（高字节在前）", Upper(&r.crc), Upper(&lo), Upper(&hi)),
+                Lang::En => format!("CRC mismatch: received {:#}, expected {:#} (low byte first) or {:#} (high byte first)", Upper(&r.crc), Upper(&lo), Upper(&hi)),
             };
         }
     }

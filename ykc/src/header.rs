@@ -244,14 +244,7 @@ pub fn encode_frame(
     order: CrcOrder,
     out: &mut BytesMut,
 ) -> Result<(), Error> {
-    let too_long = || Error::TooLong {
-        code,
-        len: body.len(),
-    };
-    if body.len() > MAX_BODY {
-        return Err(too_long());
-    }
-    let len = u8::try_from(body.len() + usize::from(MIN_LEN)).map_err(|_| too_long())?;
+    let len = length_byte(code, body.len())?;
     let mut crc = digest();
     crc.update(&seq);
     crc.update(&[encrypt, code]);
@@ -263,6 +256,80 @@ pub fn encode_frame(
     out.put_slice(body);
     out.put_slice(&order.bytes(crc));
     Ok(())
+}
+
+/// The length byte of a frame with a body of `body_len` bytes, or [`Error::TooLong`].
+fn length_byte(code: u8, body_len: usize) -> Result<u8, Error> {
+    let too_long = || Error::TooLong {
+        code,
+        len: body_len,
+    };
+    if body_len > MAX_BODY {
+        return Err(too_long());
+    }
+    u8::try_from(body_len + usize::from(MIN_LEN)).map_err(|_| too_long())
+}
+
+impl crate::frames::Message {
+    /// The whole frame of this message: header with sequence bytes `seq`, encryption flag 0x00,
+    /// the body, and the CRC in byte order `order`.
+    ///
+    /// ```
+    /// use ykc::{CrcOrder, Message};
+    /// let login = Message::from_json(0x02, &serde_json::json!({"pile_code": "55031412782305", "login_result": 0}))?;
+    /// let frame = login.to_frame([0, 0], CrcOrder::LowFirst)?;
+    /// assert_eq!(ykc::hex::encode_upper(&frame), "680C000000025503141278230500DA4C");
+    /// # Ok::<(), ykc::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Field`] when a value does not fit its field (as [`Message::encode`](crate::Message::encode)),
+    /// [`Error::TooLong`] when the body is over 251 bytes.
+    pub fn to_frame(&self, seq: [u8; 2], order: CrcOrder) -> Result<Bytes, Error> {
+        let mut out = BytesMut::with_capacity(MAX_FRAME);
+        self.write_frame(seq, order, &mut out)?;
+        Ok(out.freeze())
+    }
+
+    /// Like [`Message::to_frame`](crate::Message::to_frame), appending to `out`, so a sender
+    /// can reuse one buffer; nothing is appended on error.
+    ///
+    /// # Errors
+    /// As [`Message::to_frame`](crate::Message::to_frame).
+    pub fn write_frame(
+        &self,
+        seq: [u8; 2],
+        order: CrcOrder,
+        out: &mut BytesMut,
+    ) -> Result<(), Error> {
+        let start = out.len();
+        let code = self.code();
+        out.reserve(MAX_FRAME);
+        // The length byte is set once the body's size is known.
+        out.put_slice(&[START, MIN_LEN, seq[0], seq[1], 0, code]);
+        // The body goes straight into the same allocation, as a buffer of its own: field offsets
+        // in encode errors count from the body's first byte, and no copy is needed afterwards.
+        let mut body = out.split_off(out.len());
+        let written = self.encode(&mut body);
+        let body_len = body.len();
+        out.unsplit(body);
+        let len = match written.and_then(|()| length_byte(code, body_len)) {
+            Ok(len) => len,
+            Err(e) => {
+                out.truncate(start);
+                return Err(e);
+            }
+        };
+        let frame = out
+            .get_mut(start..)
+            .expect("`out` grew from `start` by the header and body");
+        if let Some(b) = frame.get_mut(1) {
+            *b = len;
+        }
+        let crc = crc16(frame.get(2..).expect("a frame has six header bytes"));
+        out.put_slice(&order.bytes(crc));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -515,6 +582,76 @@ mod tests {
             })
         );
         assert!(out.is_empty(), "nothing written on error");
+    }
+
+    #[test]
+    fn message_to_frame_is_the_whole_frame() {
+        use crate::frames::Message;
+        for golden in [&LOGIN_RESPONSE[..], &VERIFY_RESPONSE[..]] {
+            let (raw, _) = RawFrame::parse(golden).unwrap();
+            let (msg, _) = Message::decode(raw.header.code, raw.body).unwrap();
+            assert_eq!(
+                msg.to_frame(raw.header.seq, CrcOrder::LowFirst).unwrap(),
+                golden
+            );
+            // Appended after what is there, in the other CRC order too.
+            let mut out = BytesMut::from(&b"xy"[..]);
+            msg.write_frame(raw.header.seq, CrcOrder::HighFirst, &mut out)
+                .unwrap();
+            assert_eq!(&out[..2], b"xy");
+            let (again, _) = RawFrame::parse(&out[2..]).unwrap();
+            assert_eq!(again.crc_order, Some(CrcOrder::HighFirst));
+            assert_eq!(again.body, raw.body);
+        }
+    }
+
+    #[test]
+    fn message_to_frame_errors_write_nothing() {
+        use crate::frames::Message;
+        let long = Message::Unknown {
+            code: 0x9B,
+            body: vec![0; 252],
+        };
+        let mut out = BytesMut::from(&b"keep"[..]);
+        let err = long
+            .write_frame([0, 0], CrcOrder::LowFirst, &mut out)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::TooLong {
+                code: 0x9B,
+                len: 252
+            }
+        );
+        assert_eq!(&out[..], b"keep");
+        // 25 cards where the table allows 24: the error's offset counts from the frame's start
+        // (the 0x68 byte), as a body-only encode's does, whatever `out` held before.
+        let card = crate::frames::OfflineCardClearRequestCardsItem {
+            physical_card_no: crate::Hex([0; 8]),
+        };
+        let clear = Message::OfflineCardClearRequest(crate::frames::OfflineCardClearRequest {
+            pile_code: crate::Bcd([0; 7]),
+            clear_count: 25,
+            cards: vec![card; 25],
+        });
+        let mut body = BytesMut::new();
+        let body_err = clear.encode(&mut body).unwrap_err();
+        let err = clear
+            .write_frame([0, 0], CrcOrder::LowFirst, &mut out)
+            .unwrap_err();
+        assert_eq!(err, body_err);
+        assert!(
+            matches!(
+                err,
+                Error::Field {
+                    field: "cards",
+                    offset: 14,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(&out[..], b"keep");
     }
 
     #[test]

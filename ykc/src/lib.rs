@@ -39,6 +39,7 @@ pub mod gateway;
 #[cfg(test)]
 mod golden;
 pub mod header;
+pub mod hex;
 pub mod meta;
 pub mod record;
 #[cfg(feature = "gateway")]

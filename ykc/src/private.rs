@@ -62,8 +62,10 @@ impl<T: WireValue> Serialize for Json<'_, T> {
     }
 }
 
-/// The bytes of one field, or empty when out of range (lengths are checked before).
+/// The bytes of one field, or empty when out of range.
 pub fn slice(bytes: &[u8], at: usize, len: usize) -> &[u8] {
+    // Empty on purpose: body lengths are checked before any field is read, except the last field
+    // of a short item (ERRATA §4, 0x45), which is absent and then reads as zero.
     bytes.get(at..at.saturating_add(len)).unwrap_or_default()
 }
 
@@ -147,7 +149,7 @@ pub fn write<T: WireValue>(
 ) -> Result<(), Error> {
     let at = out.len();
     out.resize(at + len, 0);
-    let dst = out.get_mut(at..).unwrap_or_default();
+    let dst = out.get_mut(at..).expect("`out` was just resized past `at`");
     v.encode(dst)
         .map_err(|reason| field_error(cx.frame, meta, at, reason))
 }
@@ -245,6 +247,14 @@ pub fn item_count(
     }
     let fits = rest / len;
     let err = |reason: String| Err(field_error(cx.frame, meta, at, reason));
+    // The encoder refuses more items than the table allows, so decoding does too: short items
+    // could otherwise fit more of them than full ones (0x45: 27 × 9 bytes, at most 24).
+    let max = cx.frame.body_len.max_items;
+    if max > 0 && fits > max {
+        return err(format!(
+            "{fits} items of {len} bytes follow, the table allows at most {max}"
+        ));
+    }
     match declared {
         Some(n) if n as usize == fits && rest.is_multiple_of(len) => Ok((fits, len)),
         Some(n) => err(format!(
@@ -412,7 +422,7 @@ pub fn json_trailing(obj: &serde_json::Map<String, Value>, path: &str) -> Result
     match obj.get("trailing") {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => {
-            crate::value::parse_hex(s).map_err(|r| json_error(path, "trailing", r))
+            crate::hex::decode(s).map_err(|e| json_error(path, "trailing", e.to_string()))
         }
         Some(other) => Err(json_error(
             path,
@@ -444,7 +454,10 @@ pub fn unknown_from_json(code: u8, v: &Value) -> Result<Vec<u8>, Error> {
     };
     let field = format!("0x{code:02X}.raw");
     match hex {
-        Some(h) => crate::value::parse_hex(h).map_err(|reason| Error::Json { field, reason }),
+        Some(h) => crate::hex::decode(h).map_err(|e| Error::Json {
+            field,
+            reason: e.to_string(),
+        }),
         None => Err(Error::Json {
             field,
             reason: "unknown frame type: give the body as {\"raw\": \"<hex>\"}".into(),

@@ -16,6 +16,7 @@ fn ykc(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .expect("run ykc");
     if let Some(mut si) = child.stdin.take() {
+        // No input given: the child sees an empty stdin.
         si.write_all(stdin.unwrap_or_default()).expect("stdin");
     }
     child.wait_with_output().expect("wait")
@@ -70,7 +71,7 @@ fn several_frames_per_string_line_file_and_stdin() {
 
 #[test]
 fn binary_capture_with_split_garbage_is_framed() {
-    let frame = ykc::value::parse_hex(LOGIN_RESP).unwrap();
+    let frame = ykc::hex::decode(LOGIN_RESP).unwrap();
     let mut cap = b"AT+OK\r\n".to_vec();
     cap.extend_from_slice(&frame);
     cap.extend_from_slice(&[0x68, 0x02]); // a bad length, then more garbage
@@ -85,7 +86,7 @@ fn binary_capture_with_split_garbage_is_framed() {
         .iter()
         .filter(|x| x["code"] == 500)
         .map(|x| {
-            let m = x["msg"].as_str().unwrap_or_default();
+            let m = x["msg"].as_str().expect("every envelope has a msg");
             m.split("丢弃")
                 .nth(1)
                 .and_then(|t| t.split('字').next())
@@ -181,7 +182,7 @@ fn bad_inputs_get_clear_messages() {
         &mut out,
     )
     .unwrap();
-    let hex: String = out.iter().map(|b| format!("{b:02X}")).collect();
+    let hex = ykc::hex::encode_upper(&out);
     let v = &lines(&ykc(&["parse", &hex], None))[0];
     assert_eq!(v["partial_data"]["pile_code"], "55031412782305");
     assert_eq!(v["partial_data"]["gun_count"], 2);
@@ -197,7 +198,7 @@ fn bad_inputs_get_clear_messages() {
             &mut out,
         )
         .unwrap();
-        let hex: String = out.iter().map(|b| format!("{b:02X}")).collect();
+        let hex = ykc::hex::encode_upper(&out);
         let o = ykc(&["parse", &hex], None);
         assert_eq!(o.status.code(), Some(0));
         let v = &lines(&o)[0];
@@ -255,7 +256,7 @@ fn encode_round_trips_every_corpus_frame() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|w| w.as_str().unwrap_or_default().contains("容错"))
+                .any(|w| w.as_str().expect("warnings are strings").contains("容错"))
             {
                 assert_eq!(again, hex, "{}: encode(parse(x)) == x", f.display());
             }
@@ -301,7 +302,7 @@ fn envelope_snapshots_of_every_corpus_frame() {
         let list: Vec<serde_json::Value> =
             serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
         for c in list {
-            let bytes = ykc::value::parse_hex(c["hex"].as_str().unwrap()).unwrap();
+            let bytes = ykc::hex::decode(c["hex"].as_str().unwrap()).unwrap();
             let (env, _) = ykc::envelope::Envelope::parse(&bytes, ykc::envelope::Lang::Zh);
             all.push_str(&serde_json::to_string(&env).unwrap());
             all.push('\n');
@@ -393,5 +394,6 @@ fn serve_accepts_the_go_proxy_flags() {
     });
     let _ = child.kill();
     let _ = child.wait();
-    assert!(health.unwrap_or_default().contains("\"piles_online\":1"));
+    let health = health.expect("GET /healthz");
+    assert!(health.contains("\"piles_online\":1"), "{health}");
 }

@@ -4,6 +4,8 @@ use crate::Cp56Time;
 
 /// Now, as the pile's clock shows it.
 pub(crate) fn now_cp56() -> Cp56Time {
+    // A clock outside CP56Time2a's years (2000-2099) sends the all-zero time, which the platform
+    // reports as invalid: a better outcome for a load generator than stopping.
     Cp56Time::now().unwrap_or_default()
 }
 

@@ -10,13 +10,13 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::{sleep_until, timeout, timeout_at, Instant};
-use tokio_util::codec::{Encoder, FramedRead};
+use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use ykc::frames::{
     BillingModelRequest, BillingModelVerifyRequest, BillingModelVerifyResponseVerifyResult,
@@ -24,7 +24,7 @@ use ykc::frames::{
     LoginRequestNetworkType, LoginRequestPileType, LoginResponseLoginResult,
     TransactionRecordAckConfirmResult,
 };
-use ykc::{Ascii, Bcd, CrcOrder, Direction, FrameCodec, Message, OutFrame, OwnedFrame, StreamItem};
+use ykc::{Ascii, Bcd, CrcOrder, Direction, FrameCodec, Message, OwnedFrame, StreamItem};
 
 use super::args::SimArgs;
 use super::stats::Stats;
@@ -100,7 +100,8 @@ struct Gun {
 #[derive(Debug)]
 struct Unconfirmed {
     serial: Bcd<16>,
-    body: Bytes,
+    /// The 0x3B message, sent again (with a new sequence number) until confirmed.
+    record: Message,
     resends: u32,
     next: Instant,
 }
@@ -131,8 +132,6 @@ pub(crate) struct Pile {
     next_heartbeat: Instant,
     next_realtime: Instant,
     heartbeats_unanswered: u32,
-    enc: FrameCodec,
-    body: BytesMut,
 }
 
 /// The BCD bytes of a number of up to 14 digits.
@@ -193,7 +192,6 @@ impl Pile {
                 charge: None,
             })
             .collect();
-        let enc = FrameCodec::new().with_default_order(plan.crc);
         let model = Model::new(plan.args.billing_model);
         Pile {
             index,
@@ -212,8 +210,6 @@ impl Pile {
             next_heartbeat: now,
             next_realtime: now,
             heartbeats_unanswered: 0,
-            enc,
-            body: BytesMut::new(),
         }
     }
 
@@ -478,9 +474,9 @@ impl Pile {
             }
             r.resends += 1;
             r.next = now + resend;
-            let body = r.body.clone();
+            let record = r.record.clone();
             self.stats.error("record_resent");
-            self.queue_raw_request(0x3B, body);
+            self.queue_request(&record);
             i += 1;
         }
         Ok(())
@@ -675,45 +671,15 @@ impl Pile {
         (1..=self.guns.len()).contains(&n).then(|| n - 1)
     }
 
-    fn next_seq(&mut self) -> [u8; 2] {
-        let s = self.seq.to_le_bytes();
+    /// Queues a frame the pile starts (with its own sequence number) and tracks its reply if it
+    /// has one; false when it could not be encoded.
+    fn queue_request(&mut self, m: &Message) -> bool {
+        let seq = self.seq.to_le_bytes();
+        if !self.queue(m, seq, self.plan.crc) {
+            return false;
+        }
         self.seq = self.seq.wrapping_add(1);
-        s
-    }
-
-    /// Encodes `m`'s body into the scratch buffer.
-    fn encode_body(&mut self, m: &Message) -> Option<Bytes> {
-        self.body.clear();
-        match m.encode(&mut self.body) {
-            Ok(()) => Some(Bytes::copy_from_slice(&self.body)),
-            Err(_) => {
-                self.stats
-                    .error(&format!("encode_error_0x{:02X}", m.code()));
-                None
-            }
-        }
-    }
-
-    /// Queues a frame the pile starts (with its own sequence number); tracks its reply if it has one.
-    fn queue_request(&mut self, m: &Message) {
-        if let Some(body) = self.encode_body(m) {
-            self.queue_raw_request(m.code(), body);
-        }
-    }
-
-    fn queue_raw_request(&mut self, code: u8, body: Bytes) {
-        let seq = self.next_seq();
-        let out = OutFrame {
-            seq,
-            encrypt: 0,
-            code,
-            body,
-            crc_order: Some(self.plan.crc),
-        };
-        if !self.queue(out) {
-            return;
-        }
-        if let Some(reply) = Message::meta_of(code).and_then(|m| m.reply) {
+        if let Some(reply) = m.meta().and_then(|meta| meta.reply) {
             if self.pending.len() >= MAX_PENDING {
                 self.pending.remove(0);
                 self.stats.error("pending_overflow");
@@ -724,24 +690,24 @@ impl Pile {
                 sent: Instant::now(),
             });
         }
+        true
     }
 
     /// Queues `m` as the reply to `request` (its sequence bytes and CRC order).
     fn queue_reply(&mut self, request: &OwnedFrame, m: &Message) {
-        if let Some(body) = self.encode_body(m) {
-            self.queue(OutFrame::reply_to(request, m.code(), body));
-        }
+        self.queue(m, request.header.seq, request.crc_order);
     }
 
-    fn queue(&mut self, out: OutFrame) -> bool {
-        let code = out.code;
-        match self.enc.encode(out, &mut self.wbuf) {
+    /// Appends `m`'s frame to the write buffer; false (and counted) when it cannot be encoded.
+    fn queue(&mut self, m: &Message, seq: [u8; 2], order: CrcOrder) -> bool {
+        match m.write_frame(seq, order, &mut self.wbuf) {
             Ok(()) => {
                 self.queued += 1;
                 true
             }
             Err(_) => {
-                self.stats.error(&format!("encode_error_0x{code:02X}"));
+                self.stats
+                    .error(&format!("encode_error_0x{:02X}", m.code()));
                 false
             }
         }

@@ -112,7 +112,7 @@ impl<const N: usize> WireValue for Bcd<N> {
         super::put_exact(out, &self.0)
     }
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
-        super::serialize_hex_digits(&self.0, s)
+        crate::hex::serialize_upper("", &self.0, s)
     }
     fn write_json_bytes(&self, _meta: &FieldMeta, out: &mut Vec<u8>) {
         super::push_hex_json(out, "", &self.0);

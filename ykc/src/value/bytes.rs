@@ -35,40 +35,16 @@ impl<const N: usize> Default for Ascii<N> {
     }
 }
 
-/// Writes bytes as uppercase hex.
-pub(crate) fn write_hex(bytes: &[u8], f: &mut impl fmt::Write) -> fmt::Result {
-    for b in bytes {
-        write!(f, "{b:02X}")?;
-    }
-    Ok(())
-}
-
-/// Parses hex digits (spaces allowed) into bytes.
-pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("odd number of hex digits in `{s}`"));
-    }
-    digits
-        .chunks(2)
-        .map(|p| {
-            std::str::from_utf8(p)
-                .ok()
-                .and_then(|t| u8::from_str_radix(t, 16).ok())
-                .ok_or_else(|| format!("`{}` is not hex", String::from_utf8_lossy(p)))
-        })
-        .collect()
-}
-
+/// Uppercase hex digits, as [`crate::hex::Upper`].
 impl fmt::Display for HexRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_hex(self.0, f)
+        fmt::Display::fmt(&crate::hex::Upper(self.0), f)
     }
 }
 
 impl<const N: usize> fmt::Debug for Hex<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Hex(\"{}\")", HexRef(&self.0))
+        write!(f, "Hex({:?})", crate::hex::Upper(&self.0))
     }
 }
 
@@ -84,7 +60,7 @@ impl<const N: usize> WireValue for Hex<N> {
         super::put_exact(out, &self.0)
     }
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
-        super::serialize_hex_digits(&self.0, s)
+        crate::hex::serialize_upper("", &self.0, s)
     }
     fn write_json_bytes(&self, _meta: &FieldMeta, out: &mut Vec<u8>) {
         super::push_hex_json(out, "", &self.0);
@@ -93,7 +69,7 @@ impl<const N: usize> WireValue for Hex<N> {
         let Value::String(s) = v else {
             return Err(format!("expected a hex string, got {v}"));
         };
-        let b = parse_hex(s)?;
+        let b = crate::hex::decode(s).map_err(|e| e.to_string())?;
         if b.len() > N {
             return Err(format!("{} bytes given, the field holds {N}", b.len()));
         }
@@ -124,7 +100,8 @@ fn trim_pad(b: &[u8]) -> &[u8] {
         .iter()
         .rposition(|c| *c != 0x00 && *c != 0xFF)
         .map_or(0, |p| p + 1);
-    b.get(..end).unwrap_or_default()
+    b.get(..end)
+        .expect("`end` is a position in `b` plus one, or 0")
 }
 
 /// JSON of ASCII bytes: the text without padding, reversed where the spec says; null when absent.

@@ -193,7 +193,7 @@ fn iso<'b>(d: &DateTime, buf: &'b mut [u8; 29]) -> &'b str {
     put(buf, 14, d.minute.into(), 2);
     put(buf, 17, d.second.into(), 2);
     put(buf, 20, d.millis, 3);
-    std::str::from_utf8(buf).unwrap_or_default()
+    std::str::from_utf8(buf).expect("the template and its digits are ASCII")
 }
 
 impl fmt::Display for Cp56Time {
@@ -204,7 +204,7 @@ impl fmt::Display for Cp56Time {
                 "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+08:00",
                 d.year, d.month, d.day, d.hour, d.minute, d.second, d.millis
             ),
-            None => super::bytes::write_hex(&self.0, f),
+            None => fmt::Display::fmt(&crate::hex::Upper(&self.0), f),
         }
     }
 }
@@ -232,7 +232,7 @@ impl WireValue for Cp56Time {
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
         match self.datetime() {
             Some(d) => s.serialize_str(iso(&d, &mut [0u8; 29])),
-            None => super::serialize_hex_digits(&self.0, s),
+            None => crate::hex::serialize_upper("", &self.0, s),
         }
     }
     fn write_json_bytes(&self, _meta: &FieldMeta, out: &mut Vec<u8>) {
@@ -250,7 +250,7 @@ impl WireValue for Cp56Time {
             return Err(format!("expected a time string, got {v}"));
         };
         if s.len() == 14 && !s.contains('-') {
-            let b = super::bytes::parse_hex(s)?;
+            let b = crate::hex::decode(s).map_err(|e| e.to_string())?;
             return Ok(Cp56Time(super::to_array(&b)));
         }
         Cp56Time::parse(s)

@@ -12,14 +12,14 @@ impl Serialize for FieldJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (b, meta) = (self.0, self.1);
         match meta.kind {
-            FieldKind::Bcd => super::serialize_hex_digits(b, s),
+            FieldKind::Bcd => crate::hex::serialize_upper("", b, s),
             FieldKind::Uint | FieldKind::Bits => {
                 super::uint::write_int(super::uint::read_le(b), meta, s)
             }
             FieldKind::Ascii => super::bytes::write_ascii(b, meta, s),
             FieldKind::Cp56Time => s.collect_str(&Cp56Time(super::to_array(b))),
             FieldKind::Bytes | FieldKind::Group | FieldKind::Trailing => {
-                super::serialize_hex_digits(b, s)
+                crate::hex::serialize_upper("", b, s)
             }
             FieldKind::Layout => s.serialize_none(),
         }
@@ -36,6 +36,7 @@ pub fn partial(fields: &[FieldMeta], body: &[u8]) -> serde_json::Map<String, ser
             break;
         }
         if f.kind == FieldKind::Group {
+            // A body cut short before the group has no items: empty is the right answer.
             let rest = body.get(at..).unwrap_or_default();
             let items: Vec<_> = rest
                 .chunks_exact(f.len.max(1))

@@ -3,27 +3,40 @@
 use super::WireValue;
 use crate::error::WarningKind;
 use crate::meta::{FieldKind, FieldMeta};
+use bytes::BufMut;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::Value;
 
-/// Reads up to 8 bytes as a little-endian integer.
+/// Reads a little-endian integer of up to 8 bytes (`ykc-gen` gives integer fields 1 to 8 bytes;
+/// bytes past the eighth would not fit a `u64` and are not read).
 pub fn read_le(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .rev()
-        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+    // The common widths by pattern: a variable-length copy would be a memcpy call per field.
+    match *bytes {
+        [a] => u64::from(a),
+        [a, b] => u64::from(u16::from_le_bytes([a, b])),
+        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d])),
+        _ => {
+            let mut le = [0u8; 8];
+            for (d, s) in le.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+            u64::from_le_bytes(le)
+        }
+    }
 }
 
-/// Writes `v` little-endian into `out`; fails when it does not fit.
+/// Writes `v` little-endian into all of `out` (at most 8 bytes); fails when it does not fit.
 pub fn write_le(v: u64, out: &mut [u8]) -> Result<(), String> {
-    let bits = out.len().saturating_mul(8);
-    if bits < 64 && v >> bits != 0 {
-        return Err(format!("{v} does not fit in {} byte(s)", out.len()));
+    let n = out.len();
+    if n > 8 {
+        return Err(format!("an integer field of {n} bytes is wider than a u64"));
     }
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = v.checked_shr(8 * i as u32).unwrap_or(0) as u8;
+    if n < 8 && v >> (8 * n) != 0 {
+        return Err(format!("{v} does not fit in {n} byte(s)"));
     }
+    let mut dst = out;
+    dst.put_uint_le(v, n);
     Ok(())
 }
 

@@ -91,29 +91,23 @@ pub fn run(a: &EncodeArgs) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(1));
         }
     };
-    let mut body = bytes::BytesMut::new();
     let order = if a.crc_order == OrderArg::Be {
         CrcOrder::HighFirst
     } else {
         CrcOrder::LowFirst
     };
-    let mut frame = bytes::BytesMut::new();
     let seq = parse_seq(&a.seq)?;
-    let built = msg
-        .encode(&mut body)
-        .and_then(|()| ykc::encode_frame(seq, 0, code, &body, order, &mut frame));
-    if let Err(e) = built {
-        eprintln!("ykc encode: {e}");
-        return Ok(ExitCode::from(1));
+    let frame = match msg.to_frame(seq, order) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("ykc encode: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if a.spaced {
+        println!("{}", ykc::hex::encode_upper_spaced(&frame));
+    } else {
+        println!("{}", ykc::hex::Upper(&frame));
     }
-    let sep = if a.spaced { " " } else { "" };
-    println!(
-        "{}",
-        frame
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(sep)
-    );
     Ok(ExitCode::SUCCESS)
 }

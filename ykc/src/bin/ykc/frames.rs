@@ -36,6 +36,7 @@ pub fn run(a: &FramesArgs) -> Result<ExitCode, String> {
             "code", "name", "名称", "direction", "body"
         );
         for m in ykc::frames::FRAMES {
+            // No reply frame: the column stays empty.
             let reply = m.reply.map(|r| format!("0x{r:02X}")).unwrap_or_default();
             println!(
                 "0x{:02X}   {:<34} {:<22} {:<14} {:<14} {reply}",
@@ -58,6 +59,7 @@ pub fn run(a: &FramesArgs) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    // No reply frame: nothing is said about one.
     let reply = m
         .reply
         .map(|r| format!(", answered by 0x{r:02X}"))

@@ -2,7 +2,6 @@
 
 mod encode;
 mod frames;
-mod input;
 mod parse;
 mod table;
 

@@ -1,11 +1,9 @@
 //! `ykc parse`: hex in (arguments, stdin, a text file) or a raw capture, one envelope per frame out.
 
-use crate::input::parse_hex_into;
 use clap::{Args, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tokio_util::codec::Decoder;
 use ykc::envelope::{Envelope, Lang};
 use ykc::{Error, FrameCodec, StreamItem};
 
@@ -122,9 +120,9 @@ impl Out {
             return Ok(());
         }
         let mut bytes = std::mem::take(&mut self.scratch);
-        let r = match parse_hex_into(line, &mut bytes) {
+        let r = match ykc::hex::decode_into(line, &mut bytes) {
             Ok(()) => self.bytes(&bytes, lang),
-            Err(reason) => self.emit(&Envelope::failed(Error::Hex { reason }, lang)),
+            Err(e) => self.emit(&Envelope::failed(e, lang)),
         };
         self.scratch = bytes;
         r
@@ -137,7 +135,9 @@ impl Out {
         while !bytes.is_empty() {
             let (env, used) = Envelope::parse(bytes, lang);
             self.emit(&env)?;
-            bytes = bytes.get(used.max(1)..).unwrap_or_default();
+            bytes = bytes
+                .get(used.max(1)..)
+                .expect("a parse consumes at most its input, and the input is not empty");
         }
         Ok(())
     }
@@ -184,15 +184,17 @@ impl Out {
                 }
                 continue;
             }
-            let text = buf.get(..cut).unwrap_or_default();
+            let text = buf
+                .get(..cut)
+                .expect("`cut` is at most `filled`, inside `buf`");
             let half = text.len() / 2;
             let mid = text
                 .get(half..)
                 .and_then(|t| t.iter().position(|b| *b == b'\n'))
                 .map_or(text.len(), |p| half + p + 1);
             let (first, second) = (
-                text.get(..mid).unwrap_or_default(),
-                text.get(mid..).unwrap_or_default(),
+                text.get(..mid).expect("`mid` is at most the text's length"),
+                text.get(mid..).expect("`mid` is at most the text's length"),
             );
             std::thread::scope(|sc| {
                 let h = sc.spawn(|| other.block(second, lang));
@@ -213,11 +215,7 @@ impl Out {
         let mut codec = FrameCodec::new();
         let mut buf = bytes::BytesMut::from(data);
         let mut frame = bytes::BytesMut::new();
-        loop {
-            let item = match codec.decode_eof(&mut buf)? {
-                Some(i) => i,
-                None => break,
-            };
+        while let Some(item) = codec.decode_next_eof(&mut buf) {
             match item {
                 StreamItem::Frame(f) => {
                     frame.clear();
@@ -225,7 +223,8 @@ impl Out {
                     self.bytes(&frame, lang)?;
                 }
                 StreamItem::Dropped { bytes, reason } => {
-                    let reason = serde_json::to_string(&reason).unwrap_or_default();
+                    let reason =
+                        serde_json::to_string(&reason).expect("a DropReason always serializes");
                     self.emit(&Envelope::failed(Error::Dropped { bytes, reason }, lang))?;
                 }
             }

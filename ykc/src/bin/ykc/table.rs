@@ -2,19 +2,14 @@
 
 use std::io::Write;
 use ykc::envelope::Envelope;
+use ykc::hex::{encode_upper_spaced, Upper};
 use ykc::meta::{FieldKind, FieldMeta, Repeat};
-use ykc::value::{FieldJson, HexRef};
-
-fn spaced(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02X}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use ykc::value::FieldJson;
 
 /// Writes one envelope as a table.
 pub fn write(w: &mut impl Write, env: &Envelope<'_>) -> std::io::Result<()> {
-    let v = serde_json::to_value(env).unwrap_or_default();
+    let v = serde_json::to_value(env).map_err(std::io::Error::other)?;
+    // A key the envelope leaves out (no frame, no CRC) prints as nothing.
     let s = |k: &str| {
         v.get(k)
             .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
@@ -53,7 +48,11 @@ pub fn write(w: &mut impl Write, env: &Envelope<'_>) -> std::io::Result<()> {
                 .flatten(),
         )
     {
-        writeln!(w, "  ! {}", e.as_str().unwrap_or_default())?;
+        writeln!(
+            w,
+            "  ! {}",
+            e.as_str().map_or_else(|| e.to_string(), str::to_string)
+        )?;
     }
     let (Some(raw), Some(meta)) = (
         &env.raw,
@@ -62,7 +61,7 @@ pub fn write(w: &mut impl Write, env: &Envelope<'_>) -> std::io::Result<()> {
             .and_then(|r| ykc::Message::meta_of(r.header.code)),
     ) else {
         if let Some(raw) = &env.raw {
-            writeln!(w, "  body {}", HexRef(raw.body))?;
+            writeln!(w, "  body {}", Upper(raw.body))?;
         }
         return Ok(());
     };
@@ -102,7 +101,7 @@ fn rows(
                         f.name,
                         "(超出协议表)",
                         base + at,
-                        spaced(rest)
+                        encode_upper_spaced(rest)
                     )?;
                 }
                 continue;
@@ -141,10 +140,13 @@ fn rows(
                     .collect::<Vec<_>>(),
             )
         }
-        .unwrap_or_default();
-        let raw = spaced(bytes);
+        .map_err(std::io::Error::other)?;
+        let raw = encode_upper_spaced(bytes);
         let raw = if raw.len() > 26 {
-            format!("{}…", raw.get(..25).unwrap_or_default())
+            let head = raw
+                .get(..25)
+                .expect("hex digits and spaces: 26 ASCII bytes or more");
+            format!("{head}…")
         } else {
             raw
         };

@@ -2,7 +2,6 @@
 //! 0x33 and a charging 0x13 stream with rising energy and amount, 0x36 remote stop → 0x35,
 //! 0x19 charge end and the 0x3B transaction record (kept until 0x40 confirms it).
 
-use bytes::Bytes;
 use serde_json::Map;
 use tokio::time::Instant;
 use ykc::frames::{
@@ -154,27 +153,20 @@ impl Pile {
             charger_no: 1,
         };
         self.queue_request(&Message::BmsChargeEnd(end));
-        let record = self.record(&charge, gun_no, &reading);
-        self.body.clear();
-        if Message::TransactionRecord(record)
-            .encode(&mut self.body)
-            .is_err()
-        {
-            self.stats.error("encode_error_0x3B");
+        let record = Message::TransactionRecord(self.record(&charge, gun_no, &reading));
+        if !self.queue_request(&record) {
             return;
         }
-        let body = Bytes::copy_from_slice(&self.body);
         if self.records.len() >= MAX_RECORDS {
             self.records.remove(0);
             self.stats.error("record_dropped");
         }
         self.records.push(Unconfirmed {
             serial: charge.serial,
-            body: body.clone(),
+            record,
             resends: 0,
             next: now + self.plan.args.record_resend_interval,
         });
-        self.queue_raw_request(0x3B, body);
         self.queue_realtime(g, now, None);
     }
 
@@ -292,7 +284,9 @@ impl Pile {
         let m = Message::RealtimeData(m);
         match request {
             Some(f) => self.queue_reply(f, &m),
-            None => self.queue_request(&m),
+            None => {
+                self.queue_request(&m);
+            }
         }
     }
 }
