@@ -39,6 +39,8 @@ pub mod gateway;
 #[cfg(test)]
 mod golden;
 pub mod header;
+#[cfg(feature = "gateway")]
+pub mod journal;
 pub mod meta;
 pub mod record;
 #[cfg(feature = "gateway")]
