@@ -17,17 +17,19 @@
 //!   file, so an outbox resumes where it stopped after a restart or a kill -9.
 
 mod query;
+mod render;
 pub mod retention;
 mod schema;
 mod writer;
 
 pub use query::{Query, Reader, Row};
+pub use render::{parse_time, row_json, time_text};
 
 use crate::meta::Direction;
 use crate::CrcOrder;
 use bytes::Bytes;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};

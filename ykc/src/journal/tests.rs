@@ -1,6 +1,7 @@
 //! The journal against real SQLite files in a temporary directory.
 
 use super::*;
+use std::sync::atomic::Ordering::Relaxed;
 
 fn entry(pile: &str, code: u8, n: u8) -> Entry {
     Entry {
