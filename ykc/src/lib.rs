@@ -40,6 +40,8 @@ pub mod gateway;
 mod golden;
 pub mod header;
 pub mod hex;
+#[cfg(feature = "gateway")]
+pub mod journal;
 pub mod meta;
 pub mod record;
 #[cfg(feature = "gateway")]

@@ -2,6 +2,7 @@
 
 mod encode;
 mod frames;
+mod journal;
 mod parse;
 mod table;
 
@@ -28,6 +29,8 @@ enum Command {
     Serve(Box<ykc::gateway::args::ServeArgs>),
     /// Simulate piles against a gateway on loopback (also the load generator).
     Sim(Box<ykc::sim::SimArgs>),
+    /// Read the gateway's journal: every frame in and out, filtered, or followed live.
+    Journal(journal::JournalArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Frames(a) => frames::run(&a),
         Command::Serve(a) => serve(&a),
         Command::Sim(a) => sim(*a),
+        Command::Journal(a) => journal::run(&a),
     };
     match result {
         Ok(code) => code,

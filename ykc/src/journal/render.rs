@@ -1,0 +1,52 @@
+//! A journal row as JSON: the envelope `ykc parse` prints for its raw bytes, plus a `journal`
+//! object with what the gateway knew (id, time, direction, connection, pile). Shared by REST
+//! (`GET /piles/{pile}/frames`) and `ykc journal`, so both print the same thing.
+
+use super::writer::dir_text;
+use super::Row;
+use crate::envelope::{Envelope, Lang};
+use serde_json::{json, Map, Value};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// RFC 3339 with milliseconds, UTC (`2026-12-02T11:20:00.123Z`).
+pub fn time_text(time_ms: i64) -> String {
+    let t = UNIX_EPOCH + Duration::from_millis(u64::try_from(time_ms).unwrap_or(0));
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// A time filter: RFC 3339 (`2026-12-02T14:00:00Z`, or without the zone, taken as UTC), or
+/// Unix milliseconds.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    let t = humantime::parse_rfc3339_weak(text).map_err(|e| {
+        format!("`{text}` is neither RFC 3339 (2026-12-02T14:00:00Z) nor Unix ms: {e}")
+    })?;
+    let since = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(|_| format!("`{text}` is before 1970"))?;
+    i64::try_from(since.as_millis()).map_err(|_| format!("`{text}` is too far away"))
+}
+
+/// The row as the parse envelope with a `journal` object first.
+pub fn row_json(row: &Row, lang: Lang) -> Value {
+    let (envelope, _) = Envelope::parse(&row.raw, lang);
+    let mut fields = match serde_json::to_value(&envelope) {
+        Ok(Value::Object(m)) => m,
+        // The envelope always renders as an object; if that ever breaks, say so in the output
+        // rather than print nothing or take the process down.
+        other => Map::from_iter([("envelope_error".to_owned(), json!(format!("{other:?}")))]),
+    };
+    let meta = json!({
+        "id": row.id,
+        "time": time_text(row.time_ms),
+        "direction": dir_text(row.direction),
+        "connection": row.conn,
+        "pile": row.pile,
+    });
+    let mut obj = Map::with_capacity(fields.len() + 1);
+    obj.insert("journal".to_owned(), meta);
+    obj.append(&mut fields);
+    Value::Object(obj)
+}

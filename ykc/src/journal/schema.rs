@@ -1,0 +1,68 @@
+//! The journal's tables, and how its connections are opened.
+//!
+//! Columns are chosen for an operator with the sqlite3 shell as much as for the gateway:
+//! `pile` is the 14-digit code, `dir` is `up`/`down`, `crc_order` is `le`/`be`, `raw` the
+//! whole frame (`SELECT hex(raw) …`).
+
+use super::{sqlite, JournalError};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// Bumped when the tables change incompatibly; an older file is refused, not misread.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const CREATE: &str = "
+CREATE TABLE IF NOT EXISTS frames (
+    id        INTEGER PRIMARY KEY,  -- journal id: increasing, never reused
+    time_ms   INTEGER NOT NULL,     -- Unix milliseconds
+    pile      TEXT,                 -- 14 digits; NULL before the connection logged in
+    conn      INTEGER NOT NULL,     -- the gateway's connection id
+    dir       TEXT NOT NULL,        -- up (pile -> platform) or down
+    type      INTEGER NOT NULL,     -- frame type code
+    seq       BLOB NOT NULL,        -- the two sequence bytes as on the wire
+    crc_order TEXT NOT NULL,        -- le or be
+    raw       BLOB NOT NULL         -- the whole frame, 0x68 to CRC
+);
+CREATE INDEX IF NOT EXISTS frames_by_pile ON frames (pile, id);
+CREATE TABLE IF NOT EXISTS cursors (
+    sink    TEXT PRIMARY KEY,       -- an outbox sink
+    last_id INTEGER NOT NULL        -- every row up to it is delivered
+);
+";
+
+/// Opens the writer's connection: WAL (readers never block the writer), `synchronous=FULL`
+/// (a commit is fsynced before it returns: the durability the billing rule relies on), and the
+/// tables created when missing.
+pub fn open_writer(path: &Path) -> Result<Connection, JournalError> {
+    let err = sqlite(path);
+    let conn = Connection::open(path).map_err(&err)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(&err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(&err)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(&err)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(&err)?;
+    if version > SCHEMA_VERSION {
+        return Err(JournalError::NewerSchema {
+            path: path.to_owned(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    conn.execute_batch(CREATE).map_err(&err)?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(&err)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection (it may run beside a live gateway's writer).
+pub fn open_reader(path: &Path) -> Result<Connection, JournalError> {
+    let err = sqlite(path);
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(&err)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(&err)?;
+    Ok(conn)
+}
