@@ -77,15 +77,7 @@ pub fn read<T: WireValue>(
     base: usize,
     cx: &mut DecodeCx,
 ) -> T {
-    let (v, warn) = T::decode(slice(bytes, at, meta.len));
-    if let Some(kind) = warn {
-        cx.warnings.push(Warning {
-            field: meta.name,
-            offset: base + at,
-            kind,
-        });
-    }
-    v
+    read_len(bytes, at, meta.len, meta, base, cx)
 }
 
 /// Decodes one value of `len` bytes (used for alternative layouts).

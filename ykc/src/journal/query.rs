@@ -2,7 +2,7 @@
 
 use super::schema::open_reader;
 use super::writer::dir_text;
-use super::{sqlite, JournalError};
+use super::{sqlite, Entry, JournalError};
 use crate::meta::Direction;
 use crate::CrcOrder;
 use rusqlite::types::Value;
@@ -32,27 +32,13 @@ pub struct Query {
     pub limit: usize,
 }
 
-/// One journal row.
+/// One journal row: the [`Entry`] as written, and the id the journal gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     /// Journal id.
     pub id: i64,
-    /// Unix milliseconds.
-    pub time_ms: i64,
-    /// Pile code (14 digits), if the connection had logged in.
-    pub pile: Option<String>,
-    /// Connection id.
-    pub conn: u64,
-    /// Direction.
-    pub direction: Direction,
-    /// Frame type code.
-    pub code: u8,
-    /// Sequence bytes.
-    pub seq: [u8; 2],
-    /// CRC byte order.
-    pub crc_order: CrcOrder,
-    /// The whole frame.
-    pub raw: Vec<u8>,
+    /// What was recorded.
+    pub entry: Entry,
 }
 
 /// A read-only connection to a journal file.
@@ -145,8 +131,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let seq: Vec<u8> = r.get(6)?;
     let dir: String = r.get(4)?;
     let order: String = r.get(7)?;
-    Ok(Row {
-        id: r.get(0)?,
+    let raw: Vec<u8> = r.get(8)?;
+    let entry = Entry {
         time_ms: r.get(1)?,
         pile: r.get(2)?,
         conn: u64::try_from(r.get::<_, i64>(3)?).map_err(|e| bad(3, e.to_string()))?,
@@ -163,7 +149,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             "be" => CrcOrder::HighFirst,
             other => return Err(bad(7, format!("crc_order `{other}` is neither le nor be"))),
         },
-        raw: r.get(8)?,
+        raw: raw.into(),
+    };
+    Ok(Row {
+        id: r.get(0)?,
+        entry,
     })
 }
 

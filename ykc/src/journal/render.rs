@@ -31,7 +31,7 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 
 /// The row as the parse envelope with a `journal` object first.
 pub fn row_json(row: &Row, lang: Lang) -> Value {
-    let (envelope, _) = Envelope::parse(&row.raw, lang);
+    let (envelope, _) = Envelope::parse(&row.entry.raw, lang);
     let mut fields = match serde_json::to_value(&envelope) {
         Ok(Value::Object(m)) => m,
         // The envelope always renders as an object; if that ever breaks, say so in the output
@@ -40,10 +40,10 @@ pub fn row_json(row: &Row, lang: Lang) -> Value {
     };
     let meta = json!({
         "id": row.id,
-        "time": time_text(row.time_ms),
-        "direction": dir_text(row.direction),
-        "connection": row.conn,
-        "pile": row.pile,
+        "time": time_text(row.entry.time_ms),
+        "direction": dir_text(row.entry.direction),
+        "connection": row.entry.conn,
+        "pile": row.entry.pile,
     });
     let mut obj = Map::with_capacity(fields.len() + 1);
     obj.insert("journal".to_owned(), meta);

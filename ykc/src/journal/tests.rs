@@ -36,13 +36,13 @@ async fn a_durable_append_is_on_disk_when_it_resolves() {
     });
     let rows = rows.expect("rows");
     assert_eq!(rows.len(), 1);
-    let r = &rows[0];
-    assert_eq!((r.id, r.code, r.seq, r.conn), (id, 0x3B, [1, 0], 7));
+    let (id0, r) = (rows[0].id, &rows[0].entry);
+    assert_eq!((id0, r.code, r.seq, r.conn), (id, 0x3B, [1, 0], 7));
     assert_eq!(
         (r.direction, r.crc_order),
         (Direction::Up, CrcOrder::HighFirst)
     );
-    assert_eq!(r.raw, e.raw.to_vec());
+    assert_eq!(r.raw, e.raw);
     assert_eq!(r.pile.as_deref(), Some("32010200000001"));
 }
 
@@ -69,7 +69,7 @@ async fn filters_and_paging_newest_first() {
     };
     let page = r.rows(&q).expect("rows");
     assert_eq!(page.len(), 4);
-    assert_eq!(page[0].code, 0x3B, "newest first");
+    assert_eq!(page[0].entry.code, 0x3B, "newest first");
     assert!(page.windows(2).all(|w| w[0].id > w[1].id));
     let next = r
         .rows(&Query {
@@ -90,7 +90,7 @@ async fn filters_and_paging_newest_first() {
     assert_eq!(down.len(), 10);
     assert!(down
         .iter()
-        .all(|r| r.pile.as_deref() == Some("32010200000002")));
+        .all(|r| r.entry.pile.as_deref() == Some("32010200000002")));
     let none = r
         .rows(&Query {
             since_ms: Some(now_ms() + 60_000),

@@ -119,18 +119,19 @@ fn print(a: &JournalArgs, rows: &[Row]) -> Result<Option<i64>, String> {
 }
 
 fn table_line(row: &Row) -> String {
-    let name = ykc::Message::meta_of(row.code).map_or("unknown", |m| m.name);
-    let dir = match row.direction {
+    let e = &row.entry;
+    let name = ykc::Message::meta_of(e.code).map_or("unknown", |m| m.name);
+    let dir = match e.direction {
         Direction::Up => "up  ",
         Direction::Down => "down",
     };
     format!(
         "{:>8}  {}  {:14}  {dir}  0x{:02X} {:32}  {}",
         row.id,
-        time_text(row.time_ms),
-        row.pile.as_deref().unwrap_or("-"),
-        row.code,
+        time_text(e.time_ms),
+        e.pile.as_deref().unwrap_or("-"),
+        e.code,
         name,
-        ykc::hex::encode_upper(&row.raw),
+        ykc::hex::encode_upper(&e.raw),
     )
 }
