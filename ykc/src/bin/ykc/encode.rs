@@ -1,19 +1,10 @@
 //! `ykc encode`: a frame from the JSON field names `ykc parse` prints.
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use ykc::{CrcOrder, Message};
-
-/// CRC byte order.
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OrderArg {
-    /// Low byte first (the default; what the PDF's valid samples use).
-    Le,
-    /// High byte first (some piles).
-    Be,
-}
 
 /// Arguments of `ykc encode`.
 #[derive(Args)]
@@ -28,9 +19,10 @@ pub struct EncodeArgs {
     /// Sequence number, written little-endian (decimal or 0x-hex).
     #[arg(long, default_value = "0")]
     pub seq: String,
-    /// CRC byte order.
-    #[arg(long, value_enum, default_value = "le")]
-    pub crc_order: OrderArg,
+    /// CRC byte order: le (low byte first, the default; what the PDF's valid samples use) or be
+    /// (high byte first, as some piles send).
+    #[arg(long, default_value = "le")]
+    pub crc_order: CrcOrder,
     /// Print spaced bytes.
     #[arg(long)]
     pub spaced: bool,
@@ -91,11 +83,7 @@ pub fn run(a: &EncodeArgs) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(1));
         }
     };
-    let order = if a.crc_order == OrderArg::Be {
-        CrcOrder::HighFirst
-    } else {
-        CrcOrder::LowFirst
-    };
+    let order = a.crc_order;
     let seq = parse_seq(&a.seq)?;
     let frame = match msg.to_frame(seq, order) {
         Ok(f) => f,
