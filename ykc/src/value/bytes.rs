@@ -95,13 +95,11 @@ impl<'a> AsciiRef<'a> {
 }
 
 /// Strips trailing 0x00 (and 0xFF "absent") padding.
-fn trim_pad(b: &[u8]) -> &[u8] {
-    let end = b
-        .iter()
-        .rposition(|c| *c != 0x00 && *c != 0xFF)
-        .map_or(0, |p| p + 1);
-    b.get(..end)
-        .expect("`end` is a position in `b` plus one, or 0")
+fn trim_pad(mut b: &[u8]) -> &[u8] {
+    while let [rest @ .., 0x00 | 0xFF] = b {
+        b = rest;
+    }
+    b
 }
 
 /// JSON of ASCII bytes: the text without padding, reversed where the spec says; null when absent.

@@ -5,7 +5,7 @@ use crate::error::WarningKind;
 use crate::meta::FieldMeta;
 use serde::Serializer;
 use serde_json::Value;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// A CP56Time2a value, kept as its 7 wire bytes.
 ///
@@ -174,8 +174,8 @@ impl Cp56Time {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmm+08:00` written into `buf` without the formatter.
-fn iso<'b>(d: &DateTime, buf: &'b mut [u8; 29]) -> &'b str {
+/// `YYYY-MM-DDTHH:MM:SS.mmm+08:00` as ASCII bytes, written without the formatter.
+fn iso(d: &DateTime) -> [u8; 29] {
     fn put(buf: &mut [u8], at: usize, v: u16, width: usize) {
         let mut v = v;
         for i in (0..width).rev() {
@@ -185,15 +185,24 @@ fn iso<'b>(d: &DateTime, buf: &'b mut [u8; 29]) -> &'b str {
             v /= 10;
         }
     }
-    *buf = *b"0000-00-00T00:00:00.000+08:00";
-    put(buf, 0, d.year, 4);
-    put(buf, 5, d.month.into(), 2);
-    put(buf, 8, d.day.into(), 2);
-    put(buf, 11, d.hour.into(), 2);
-    put(buf, 14, d.minute.into(), 2);
-    put(buf, 17, d.second.into(), 2);
-    put(buf, 20, d.millis, 3);
-    std::str::from_utf8(buf).expect("the template and its digits are ASCII")
+    let mut buf = *b"0000-00-00T00:00:00.000+08:00";
+    put(&mut buf, 0, d.year, 4);
+    put(&mut buf, 5, d.month.into(), 2);
+    put(&mut buf, 8, d.day.into(), 2);
+    put(&mut buf, 11, d.hour.into(), 2);
+    put(&mut buf, 14, d.minute.into(), 2);
+    put(&mut buf, 17, d.second.into(), 2);
+    put(&mut buf, 20, d.millis, 3);
+    buf
+}
+
+/// [`iso`] for serde, which wants text: each ASCII byte is its own `char`, so no UTF-8 check.
+struct Iso([u8; 29]);
+
+impl fmt::Display for Iso {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| f.write_char(char::from(*b)))
+    }
 }
 
 impl fmt::Display for Cp56Time {
@@ -231,7 +240,7 @@ impl WireValue for Cp56Time {
     /// An ISO-8601 string; an impossible date is written as the raw hex bytes.
     fn write_json<S: Serializer>(&self, _meta: &FieldMeta, s: S) -> Result<S::Ok, S::Error> {
         match self.datetime() {
-            Some(d) => s.serialize_str(iso(&d, &mut [0u8; 29])),
+            Some(d) => s.collect_str(&Iso(iso(&d))),
             None => crate::hex::serialize_upper("", &self.0, s),
         }
     }
@@ -239,7 +248,7 @@ impl WireValue for Cp56Time {
         match self.datetime() {
             Some(d) => {
                 out.push(b'"');
-                out.extend_from_slice(iso(&d, &mut [0u8; 29]).as_bytes());
+                out.extend_from_slice(&iso(&d));
                 out.push(b'"');
             }
             None => super::push_hex_json(out, "", &self.0),
