@@ -313,23 +313,13 @@ async fn rest_commands_wait_for_the_piles_reply() {
     .await;
     assert_eq!(proxied.0, 200, "{}", proxied.1);
     assert_eq!(p.recv(WAIT).await.map(|f| f.header.code), Some(0x92));
-    let health = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = |path: &str| {
+        let request = client.get(format!("{base}{path}"));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let health = text("/healthz").await;
     assert!(health.contains("\"piles_online\":1"), "{health}");
-    let metrics = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = text("/metrics").await;
     assert!(
         metrics.contains("ykc_frames_in_total{type=\"01\"} 1")
             && metrics.contains("ykc_commands_timed_out_total 1"),

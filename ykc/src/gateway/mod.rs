@@ -30,7 +30,6 @@ pub use shutdown::Running;
 
 use config::ServeConfig;
 use forward::{ForwardConfig, Forwarder, Forwarders, SinkKind};
-use serde_json::Value;
 use session::Policy;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -118,19 +117,9 @@ fn policy(config: &ServeConfig) -> Result<Policy, GatewayError> {
         None => None,
     };
     let billing_model = match &config.billing_model_file {
-        Some(p) => {
-            let text = config::read_billing_model_file(p)
-                .map_err(|e| GatewayError::Config(e.to_string()))?;
-            match serde_json::from_str::<Value>(&text) {
-                Ok(Value::Object(m)) => Some(m),
-                _ => {
-                    return Err(GatewayError::Config(format!(
-                        "{}: not a JSON object of billing model fields",
-                        p.display()
-                    )))
-                }
-            }
-        }
+        Some(p) => Some(
+            config::read_billing_model_file(p).map_err(|e| GatewayError::Config(e.to_string()))?,
+        ),
         None => None,
     };
     Ok(Policy {

@@ -1,6 +1,7 @@
 //! [`ConfigError`], and the checks of values and files that name the option at fault.
 
 use super::{env_name, flag_name, GO_FLAGS};
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::{collections::BTreeSet, net::IpAddr};
 
@@ -105,15 +106,14 @@ pub fn read_allowlist(path: &Path) -> Result<BTreeSet<String>, ConfigError> {
 }
 
 /// Reads a billing-model file: a JSON object with a `billing_model_no`. The
-/// gateway decodes the text with the 0x0A / 0x58 types, which check each field.
-pub fn read_billing_model_file(path: &Path) -> Result<String, ConfigError> {
+/// gateway encodes its fields with the 0x0A / 0x58 types, which check each one.
+pub fn read_billing_model_file(path: &Path) -> Result<Map<String, Value>, ConfigError> {
     const OPT: &str = "billing_model_file";
     let at = path.display();
     let text = std::fs::read_to_string(path);
     let text = text.map_err(|e| invalid(OPT, format!("cannot read {at}: {e}")))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| invalid(OPT, format!("{at} is not valid JSON: {e}")))?;
-    ensure!(value.is_object(), OPT => "{at} is not a JSON object");
-    ensure!(value.get("billing_model_no").is_some(), OPT => "{at} has no `billing_model_no`");
-    Ok(text)
+    let fields: Map<String, Value> = serde_json::from_str(&text)
+        .map_err(|e| invalid(OPT, format!("{at} is not a JSON object: {e}")))?;
+    ensure!(fields.contains_key("billing_model_no"), OPT => "{at} has no `billing_model_no`");
+    Ok(fields)
 }
