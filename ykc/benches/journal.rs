@@ -21,6 +21,9 @@ fn entry(n: u64) -> Entry {
         crc_order: CrcOrder::LowFirst,
         // A real-time data frame (0x13) is 64 bytes on the wire.
         raw: Bytes::from(vec![0x68; 64]),
+        event: None,
+        peer: None,
+        forward: true,
     }
 }
 

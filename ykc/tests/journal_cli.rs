@@ -38,6 +38,9 @@ async fn journal_with(dir: &std::path::Path, rows: usize) -> std::path::PathBuf 
             seq: [0, 0],
             crc_order: CrcOrder::LowFirst,
             raw: frame(LOGIN_RESP),
+            event: None,
+            peer: None,
+            forward: true,
         })
         .await
         .expect("append");

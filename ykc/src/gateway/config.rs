@@ -31,6 +31,98 @@ pub enum MessagingServerType {
     Nats,
 }
 
+/// When a transaction record (0x3B) is confirmed to the pile (0x40).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfirmAfter {
+    /// Once the record is fsynced in the journal; the outbox delivers it later.
+    Journal,
+    /// Once every sink acknowledged it (the session keeps serving meanwhile).
+    Sink,
+}
+
+/// A length of time, written as humantime reads it (`10s`, `500ms`, `30d`, `1h 30m`) or as a
+/// bare number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span(pub Duration);
+
+impl std::str::FromStr for Span {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Span, String> {
+        let s = s.trim();
+        if let Ok(secs) = s.parse::<u64>() {
+            return Ok(Span(Duration::from_secs(secs)));
+        }
+        humantime::parse_duration(s)
+            .map(Span)
+            .map_err(|e| format!("`{s}` is not a duration like 10s, 500ms or 30d: {e}"))
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        humantime::format_duration(self.0).fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Span, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Secs(u64),
+            Text(String),
+        }
+        match Text::deserialize(d)? {
+            Text::Secs(s) => Ok(Span(Duration::from_secs(s))),
+            Text::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// The nested YAML spellings the issue tracker and operators use (`journal: {path: …}`), and the
+/// flat key each stands for. Flat keys work too; both in one file is an error.
+const NESTED: &[(&str, &str, &str)] = &[
+    ("journal", "path", "journal"),
+    ("journal", "max_age", "journal_max_age"),
+    ("journal", "max_bytes", "journal_max_bytes"),
+    ("billing", "confirm_after", "confirm_after"),
+    ("nats", "jetstream", "jetstream"),
+    ("shutdown", "grace", "shutdown_grace"),
+];
+
+/// Rewrites the sections of [`NESTED`] into flat keys (true when there were any); anything else
+/// is left for serde to judge.
+fn flatten(doc: &mut serde_yaml::Value) -> Result<bool, serde_yaml::Error> {
+    use serde::de::Error as _;
+    let Some(top) = doc.as_mapping_mut() else {
+        return Ok(false);
+    };
+    let mut nested = false;
+    for section in ["journal", "billing", "nats", "shutdown"] {
+        let Some(serde_yaml::Value::Mapping(inner)) = top.get(section).cloned() else {
+            continue;
+        };
+        top.remove(section);
+        nested = true;
+        for (k, v) in inner {
+            let key = k.as_str().unwrap_or_default(); // a non-text key matches nothing: error below
+            let Some(&(_, _, flat)) = NESTED.iter().find(|(s, n, _)| *s == section && *n == key)
+            else {
+                return Err(serde_yaml::Error::custom(format!(
+                    "unknown key `{section}.{key}`"
+                )));
+            };
+            if top.insert(flat.into(), v).is_some() {
+                return Err(serde_yaml::Error::custom(format!(
+                    "`{section}.{key}` and `{flat}` both given"
+                )));
+            }
+        }
+    }
+    Ok(nested)
+}
+
 /// A string that `Debug` never prints (the NATS password): logs cannot leak it.
 #[derive(Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(transparent)]
@@ -73,6 +165,9 @@ fn de_servers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> 
 /// The largest frame the protocol allows (start, length, 255 counted bytes,
 /// CRC): the least `max_frame_buffer` that refuses no legitimate frame.
 pub const MAX_FRAME_LEN: usize = 259;
+
+/// Where the journal lives unless told otherwise: under the working directory.
+pub const DEFAULT_JOURNAL: &str = "ykc-data/journal.db";
 
 serve_options! {
     "Options of the Go proxy" {
@@ -141,12 +236,31 @@ serve_options! {
         /// Bytes buffered per connection for an incomplete frame [default: 4096]
         max_frame_buffer: usize = 4096, "BYTES", range MAX_FRAME_LEN..=16 << 20;
     }
+    "Journal and delivery" {
+        /// SQLite journal of every frame, `off` = none (YAML journal.path) [default: ykc-data/journal.db]
+        journal: String = DEFAULT_JOURNAL.to_owned(), "PATH|off";
+        /// Prune journal rows older than this, e.g. 30d (YAML journal.max_age) [default: keep]
+        journal_max_age: Option<Span> = None, "AGE";
+        /// Prune the oldest rows above this many bytes, 0 = no limit (YAML journal.max_bytes) [default: 0]
+        journal_max_bytes: u64 = 0, "BYTES";
+        /// Confirm 0x3B once `journal`ed (fsync) or once every `sink` has it (YAML billing.confirm_after) [default: journal, sink without a journal]
+        confirm_after: Option<ConfirmAfter> = None, "WHEN";
+        /// Publish to NATS JetStream with acks and Nats-Msg-Id (YAML nats.jetstream) [default: false]
+        jetstream: bool = false, "BOOL";
+        /// On SIGTERM/SIGINT, how long the outbox may drain, e.g. 10s (YAML shutdown.grace) [default: 10s]
+        shutdown_grace: Span = Span(Duration::from_secs(10)), "DURATION";
+    }
 }
 
 impl ServeConfig {
     /// Parses YAML text; missing keys take their defaults (all, in an empty document: `null`).
     pub fn from_yaml_str(text: &str) -> Result<ServeConfig, serde_yaml::Error> {
-        Ok(serde_yaml::from_str::<Option<_>>(text)?.unwrap_or_default())
+        let mut doc: serde_yaml::Value = serde_yaml::from_str(text)?;
+        if !flatten(&mut doc)? {
+            // Parsed from the text, errors keep their line and column.
+            return Ok(serde_yaml::from_str::<Option<_>>(text)?.unwrap_or_default());
+        }
+        Ok(serde_yaml::from_value::<Option<_>>(doc)?.unwrap_or_default())
     }
 
     /// Reads a YAML config file, taking relative `login_allowlist_file` and
@@ -198,7 +312,26 @@ impl ServeConfig {
         }
         ensure!(!respond || self.billing_model_file.is_some(), "auto_billing_model_response" =>
             "needs billing_model_file (the 0x0A body to answer with)");
+        ensure!(!self.journal.trim().is_empty(), "journal" => "is empty; give a path or `off`");
+        ensure!(self.journal_path().is_some() || self.confirm_after != Some(ConfirmAfter::Journal),
+            "confirm_after" => "is journal but the journal is off");
+        ensure!(!self.jetstream || nats, "jetstream" => "needs messaging_server_type nats");
         Ok(())
+    }
+
+    /// The journal file, or `None` when `journal` is `off`.
+    pub fn journal_path(&self) -> Option<PathBuf> {
+        let j = self.journal.trim();
+        (!j.eq_ignore_ascii_case("off")).then(|| PathBuf::from(j))
+    }
+
+    /// The billing confirmation rule in force: as configured, else `journal` while there is a
+    /// journal and `sink` without one.
+    pub fn confirm_rule(&self) -> ConfirmAfter {
+        self.confirm_after.unwrap_or(match self.journal_path() {
+            Some(_) => ConfirmAfter::Journal,
+            None => ConfirmAfter::Sink,
+        })
     }
 
     /// `host:port` of the pile (TCP) listener, IPv6 hosts in brackets.

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Why the journal could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +105,27 @@ impl JournalConfig {
     }
 }
 
-/// One frame to record.
+/// A pile event recorded beside the frames (in the same id order, so the outbox delivers a
+/// pile's online, its frames and its offline in the order they happened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The pile logged in.
+    Online,
+    /// The pile's connection ended.
+    Offline,
+}
+
+impl Event {
+    /// `online` / `offline`: the `event` column, the JSON `event`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Online => "online",
+            Event::Offline => "offline",
+        }
+    }
+}
+
+/// One frame (or pile event) to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Wall-clock time, milliseconds since the Unix epoch.
@@ -122,8 +142,33 @@ pub struct Entry {
     pub seq: [u8; 2],
     /// The CRC byte order of the frame.
     pub crc_order: CrcOrder,
-    /// The whole frame, start byte to CRC.
+    /// The whole frame, start byte to CRC (empty for an event).
     pub raw: Bytes,
+    /// A pile event instead of a frame (then `code`, `seq` and `raw` are empty).
+    pub event: Option<Event>,
+    /// The pile's address, `ip:port` (kept for events; frames leave it out to stay small).
+    pub peer: Option<String>,
+    /// Whether the outbox delivers this row to the sinks.
+    pub forward: bool,
+}
+
+impl Entry {
+    /// An online/offline event of `pile` on connection `conn` from `peer`, now.
+    pub fn event(event: Event, pile: String, conn: u64, peer: String) -> Entry {
+        Entry {
+            time_ms: now_ms(),
+            pile: Some(pile),
+            conn,
+            direction: Direction::Up,
+            code: 0,
+            seq: [0, 0],
+            crc_order: CrcOrder::LowFirst,
+            raw: Bytes::new(),
+            event: Some(event),
+            peer: Some(peer),
+            forward: true,
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -165,6 +210,17 @@ pub(crate) enum Command {
     Flush(oneshot::Sender<()>),
 }
 
+/// A row on its way to disk: [`Durable::wait`] resolves with its id once it is fsynced.
+#[derive(Debug)]
+pub struct Durable(oneshot::Receiver<Result<i64, JournalError>>);
+
+impl Durable {
+    /// The row's id once committed; an error when its batch failed (a full disk).
+    pub async fn wait(self) -> Result<i64, JournalError> {
+        self.0.await.map_err(|_| JournalError::Closed)?
+    }
+}
+
 /// A handle to the journal; cheap to clone. The writer thread stops when the last handle is
 /// dropped, after committing what was queued.
 #[derive(Clone)]
@@ -172,6 +228,8 @@ pub struct Journal {
     tx: mpsc::Sender<Command>,
     path: Arc<PathBuf>,
     stats: Arc<JournalStats>,
+    committed: watch::Receiver<i64>,
+    uid: Arc<str>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -190,11 +248,22 @@ impl Journal {
             })?;
         }
         let conn = schema::open_writer(&config.path)?;
+        let uid = schema::uid(&conn).map_err(sqlite(&config.path))?;
+        let last: i64 = conn
+            .query_row("SELECT coalesce(max(id), 0) FROM frames", [], |r| r.get(0))
+            .map_err(sqlite(&config.path))?;
         let stats = Arc::new(JournalStats::default());
         let (tx, rx) = mpsc::channel(config.queue.max(1));
+        let (notify, committed) = watch::channel(last);
         let path = Arc::new(config.path.clone());
-        writer::spawn(conn, config, rx, stats.clone())?;
-        Ok(Journal { tx, path, stats })
+        writer::spawn(conn, config, rx, stats.clone(), notify)?;
+        Ok(Journal {
+            tx,
+            path,
+            stats,
+            committed,
+            uid: uid.into(),
+        })
     }
 
     /// The journal file.
@@ -215,13 +284,30 @@ impl Journal {
 
     /// Queues a row and resolves with its journal id once it is committed and fsynced.
     pub async fn append_durable(&self, entry: Entry) -> Result<i64, JournalError> {
+        self.submit(entry).await?.wait().await
+    }
+
+    /// Queues a row (in order with every other append from the caller) and returns at once with
+    /// a [`Durable`] that resolves once the row is fsynced: the caller can go on meanwhile.
+    pub async fn submit(&self, entry: Entry) -> Result<Durable, JournalError> {
         let (done, rx) = oneshot::channel();
         let cmd = Command::Append {
             entry,
             done: Some(done),
         };
         self.tx.send(cmd).await.map_err(|_| JournalError::Closed)?;
-        rx.await.map_err(|_| JournalError::Closed)?
+        Ok(Durable(rx))
+    }
+
+    /// The id of the last committed row, updated after every commit: the outbox waits on it.
+    pub fn committed(&self) -> watch::Receiver<i64> {
+        self.committed.clone()
+    }
+
+    /// The journal's own id (12 hex digits, made when the file was created): the prefix of
+    /// every message id, so that two gateways' ids never collide.
+    pub fn uid(&self) -> &str {
+        &self.uid
     }
 
     /// Records that `sink` has delivered every row up to `id` (committed with the next group).

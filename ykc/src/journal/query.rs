@@ -2,7 +2,7 @@
 
 use super::schema::open_reader;
 use super::writer::dir_text;
-use super::{sqlite, Entry, JournalError};
+use super::{sqlite, Entry, Event, JournalError};
 use crate::meta::Direction;
 use crate::CrcOrder;
 use rusqlite::types::Value;
@@ -28,6 +28,8 @@ pub struct Query {
     pub after_id: Option<i64>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
+    /// Only rows the outbox delivers.
+    pub forward_only: bool,
     /// Most rows returned (0 = none).
     pub limit: usize,
 }
@@ -91,7 +93,8 @@ impl Reader {
 /// The SQL and its arguments for `q`.
 fn select(q: &Query) -> (String, Vec<Value>) {
     let mut sql = String::from(
-        "SELECT id, time_ms, pile, conn, dir, type, seq, crc_order, raw FROM frames WHERE 1",
+        "SELECT id, time_ms, pile, conn, dir, type, seq, crc_order, raw, event, peer, fwd \
+         FROM frames WHERE 1",
     );
     let mut args: Vec<Value> = Vec::new();
     let mut filter = |clause: &str, v: Value| {
@@ -118,6 +121,9 @@ fn select(q: &Query) -> (String, Vec<Value>) {
     }
     if let Some(id) = q.after_id {
         filter("id >", Value::Integer(id));
+    }
+    if q.forward_only {
+        sql.push_str(" AND fwd = 1");
     }
     let order = if q.oldest_first { "ASC" } else { "DESC" };
     let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
@@ -150,6 +156,14 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             other => return Err(bad(7, format!("crc_order `{other}` is neither le nor be"))),
         },
         raw: raw.into(),
+        event: match r.get::<_, Option<String>>(9)?.as_deref() {
+            None => None,
+            Some("online") => Some(Event::Online),
+            Some("offline") => Some(Event::Offline),
+            Some(other) => return Err(bad(9, format!("event `{other}` is neither online nor offline"))),
+        },
+        peer: r.get(10)?,
+        forward: r.get(11)?,
     };
     Ok(Row {
         id: r.get(0)?,

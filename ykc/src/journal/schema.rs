@@ -22,12 +22,21 @@ CREATE TABLE IF NOT EXISTS frames (
     type      INTEGER NOT NULL,     -- frame type code
     seq       BLOB NOT NULL,        -- the two sequence bytes as on the wire
     crc_order TEXT NOT NULL,        -- le or be
-    raw       BLOB NOT NULL         -- the whole frame, 0x68 to CRC
+    raw       BLOB NOT NULL,        -- the whole frame, 0x68 to CRC (empty for an event)
+    event     TEXT,                 -- online / offline for a pile event, NULL for a frame
+    peer      TEXT,                 -- the pile's ip:port (events only)
+    fwd       INTEGER NOT NULL      -- 1: the outbox delivers it to the sinks
 );
 -- Per-row and per-pile: with thousands of piles each row dirties its own leaf page, which caps
 -- appends near 25k frames/s (296k without it; benches/journal.rs). To be replaced by a per-pile
 -- index written in bulk by the writer.
 CREATE INDEX IF NOT EXISTS frames_by_pile ON frames (pile, id);
+CREATE TABLE IF NOT EXISTS meta (
+    key     TEXT PRIMARY KEY,
+    value   TEXT NOT NULL
+);
+-- The journal's own id, part of every message id, so ids from two gateways never collide.
+INSERT OR IGNORE INTO meta (key, value) VALUES ('uid', lower(hex(randomblob(6))));
 CREATE TABLE IF NOT EXISTS cursors (
     sink    TEXT PRIMARY KEY,       -- an outbox sink
     last_id INTEGER NOT NULL        -- every row up to it is delivered
@@ -75,4 +84,9 @@ pub fn open_reader(path: &Path) -> Result<Connection, JournalError> {
     let conn = Connection::open_with_flags(path, flags).map_err(&err)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(&err)?;
     Ok(conn)
+}
+
+/// The journal's uid (see the `meta` table).
+pub fn uid(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("SELECT value FROM meta WHERE key = 'uid'", [], |r| r.get(0))
 }

@@ -17,6 +17,9 @@ fn entry(pile: &str, code: u8, n: u8) -> Entry {
         seq: [n, 0],
         crc_order: CrcOrder::HighFirst,
         raw: Bytes::from(vec![0x68, 0x02, n, 0, 0, code, 0xAA, 0xBB]),
+        event: None,
+        peer: None,
+        forward: true,
     }
 }
 

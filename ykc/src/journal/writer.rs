@@ -20,7 +20,7 @@ use rusqlite::{params, Connection};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Non-durable rows kept across failed commits before further ones are dropped and counted.
 const MAX_RETRY_ROWS: usize = 100_000;
@@ -37,6 +37,8 @@ struct Writer {
     stats: Arc<JournalStats>,
     retention: Retention,
     retry: Vec<Entry>,
+    /// Told the last committed id after every commit (the outbox waits on it).
+    notify: watch::Sender<i64>,
 }
 
 /// Starts the writer thread on `conn`.
@@ -45,6 +47,7 @@ pub fn spawn(
     config: JournalConfig,
     rx: mpsc::Receiver<Command>,
     stats: Arc<JournalStats>,
+    notify: watch::Sender<i64>,
 ) -> Result<(), JournalError> {
     let retention = Retention::new(config.max_age, config.max_bytes);
     let writer = Writer {
@@ -53,6 +56,7 @@ pub fn spawn(
         stats,
         retention,
         retry: Vec::new(),
+        notify,
     };
     std::thread::Builder::new()
         .name("ykc-journal".into())
@@ -157,8 +161,8 @@ impl Writer {
         let mut ids = Vec::with_capacity(rows.len());
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO frames (time_ms, pile, conn, dir, type, seq, crc_order, raw) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO frames (time_ms, pile, conn, dir, type, seq, crc_order, raw, \
+                 event, peer, fwd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             for e in retry.iter().chain(rows.iter().map(|(e, _)| e)) {
                 insert.execute(params![
@@ -171,6 +175,9 @@ impl Writer {
                     &e.seq[..],
                     order_text(e.crc_order),
                     &e.raw[..],
+                    e.event.map(super::Event::as_str),
+                    e.peer,
+                    e.forward,
                 ])?;
                 ids.push(tx.last_insert_rowid());
             }
@@ -185,6 +192,8 @@ impl Writer {
         tx.commit()?;
         if let Some(&last) = ids.last() {
             self.stats.last_id.store(last.max(0) as u64, Relaxed);
+            // Nobody listening (no outbox) is fine.
+            self.notify.send_replace(last);
         }
         // The retry rows come first; only the new rows have waiters.
         Ok(ids.split_off(retry.len()))

@@ -1,7 +1,7 @@
 //! [`serve_options!`], which turns the option table into every place that
 //! names an option, and how flag values of each option type are read.
 
-use super::{CrcOrder, MessagingServerType, Secret};
+use super::{ConfirmAfter, CrcOrder, MessagingServerType, Secret, Span};
 use clap::builder::{BoolishValueParser, ValueParser};
 use std::path::PathBuf;
 
@@ -61,7 +61,20 @@ macro_rules! flag_values {
 }
 flag_values!(String => String, u16 => u16, u32 => u32, u64 => u64, usize => usize,
     Vec<String> => String, Option<String> => String, Option<Secret> => Secret,
-    Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder);
+    Option<PathBuf> => PathBuf, MessagingServerType => MessagingServerType, CrcOrder => CrcOrder,
+    Option<ConfirmAfter> => ConfirmAfter);
+
+impl FlagValue for Span {
+    fn parser() -> ValueParser {
+        ValueParser::new(|s: &str| s.parse::<Span>())
+    }
+}
+
+impl FlagValue for Option<Span> {
+    fn parser() -> ValueParser {
+        Span::parser()
+    }
+}
 
 /// Generates `ServeConfig` (fields, YAML keys, `Default`, range checks, durations), `ServeArgs`
 /// (flag, `YKC_*` variable, help; all `Option`: unset leaves the file's value) and `GO_FLAGS` from

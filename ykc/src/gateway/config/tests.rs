@@ -513,3 +513,44 @@ fn error_message_names_flag_env_and_go_flag() {
         "invalid `forward_queue` (--forward-queue, YKC_FORWARD_QUEUE): x"
     );
 }
+
+#[test]
+fn nested_sections_read_as_their_flat_keys() {
+    let c = ServeConfig::from_yaml_str(
+        "journal: {path: /var/lib/ykc/j.db, max_age: 30d, max_bytes: 1000}\n\
+         billing: {confirm_after: sink}\nshutdown: {grace: 2s}\nmessaging_server_type: nats\n\
+         nats: {jetstream: true}\n",
+    )
+    .unwrap();
+    assert_eq!(c.journal_path(), Some("/var/lib/ykc/j.db".into()));
+    assert_eq!(
+        c.journal_max_age,
+        Some(Span(Duration::from_secs(30 * 86_400)))
+    );
+    assert_eq!(c.journal_max_bytes, 1000);
+    assert_eq!(c.confirm_rule(), ConfirmAfter::Sink);
+    assert_eq!(c.shutdown_grace, Span(Duration::from_secs(2)));
+    assert!(c.jetstream);
+    let both = ServeConfig::from_yaml_str("journal: {path: a}\njournal_max_bytes: 1\n").unwrap();
+    assert_eq!(both.journal, "a");
+    let err = ServeConfig::from_yaml_str("journal: {path: a}\njournal: b\n");
+    assert!(err.is_err());
+    let err = ServeConfig::from_yaml_str("journal: {pth: a}\n").unwrap_err();
+    assert!(err.to_string().contains("journal.pth"), "{err}");
+}
+
+#[test]
+fn journal_off_changes_the_confirmation_rule() {
+    let mut c = ServeConfig {
+        journal: "OFF".into(),
+        ..Default::default()
+    };
+    assert_eq!(c.journal_path(), None);
+    assert_eq!(c.confirm_rule(), ConfirmAfter::Sink);
+    c.confirm_after = Some(ConfirmAfter::Journal);
+    assert!(c.validate().is_err());
+    assert_eq!(
+        ServeConfig::default().confirm_rule(),
+        ConfirmAfter::Journal
+    );
+}
