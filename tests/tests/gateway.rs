@@ -19,6 +19,8 @@ fn config() -> ServeConfig {
         auto_heartbeat_response: true,
         auto_billing_model_verify: true,
         auto_transaction_record_confirm: true,
+        // These tests pin the in-memory forwarding path; the journal's have their own file.
+        journal: "off".into(),
         ..Default::default()
     }
 }

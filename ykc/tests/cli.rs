@@ -335,6 +335,8 @@ fn serve_accepts_the_go_proxy_flags() {
             "-autoVerification",
             "true",
             "-autoHeartbeatResponse=false",
+            "--journal",
+            "off",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

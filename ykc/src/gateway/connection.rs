@@ -424,7 +424,11 @@ mod tests {
 
     /// The gateway's shared state for the default configuration (no forwarders).
     async fn shared() -> Arc<Shared> {
-        let built = super::super::build_shared(Default::default()).await;
+        let config = super::super::config::ServeConfig {
+            journal: "off".into(),
+            ..Default::default()
+        };
+        let built = super::super::build_shared(config).await;
         Arc::new(built.expect("the default configuration builds"))
     }
 

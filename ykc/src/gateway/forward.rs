@@ -39,4 +39,5 @@ pub use payload::{
     raw_hex, rfc3339, rfc3339_now, EventKind, Forwarded, Payload, Route, SUBJECT_PREFIX,
 };
 pub use queue::Forwarder;
+pub(crate) use sink::Sink;
 pub use stats::{ForwardStats, LATENCY_BUCKETS};

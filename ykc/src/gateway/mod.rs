@@ -28,6 +28,7 @@ mod shutdown;
 
 pub use shutdown::Running;
 
+use crate::journal::{Journal, JournalConfig};
 use config::ServeConfig;
 use forward::{ForwardConfig, Forwarder, Forwarders, SinkKind};
 use session::Policy;
@@ -56,6 +57,9 @@ pub enum GatewayError {
     /// The forwarder could not be built.
     #[error("forwarding: {0}")]
     Forward(#[from] forward::ForwardError),
+    /// The journal could not be opened.
+    #[error("journal: {0}")]
+    Journal(#[from] crate::journal::JournalError),
     /// The configuration refers to something unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -75,6 +79,8 @@ pub struct Shared {
     pub forwarders: Forwarders,
     /// One permit per open connection, `max_connections` in all.
     pub connections: Arc<Semaphore>,
+    /// The journal of every frame (none with `journal: off`).
+    pub journal: Option<Journal>,
 }
 
 impl Shared {
@@ -137,8 +143,22 @@ fn policy(config: &ServeConfig) -> Result<Policy, GatewayError> {
     })
 }
 
+/// Opens the journal the configuration names (none with `journal: off`).
+fn journal(config: &ServeConfig) -> Result<Option<Journal>, GatewayError> {
+    let Some(path) = config.journal_path() else {
+        return Ok(None);
+    };
+    let mut jc = JournalConfig::new(path);
+    jc.max_age = config.journal_max_age.map(|s| s.0);
+    jc.max_bytes = (config.journal_max_bytes > 0).then_some(config.journal_max_bytes);
+    let journal = Journal::open(jc)?;
+    info!(path = %journal.path().display(), uid = journal.uid(), "journal open");
+    Ok(Some(journal))
+}
+
 async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
     Ok(Shared {
+        journal: journal(&config)?,
         policy: policy(&config)?,
         forwarders: forwarders(&config).await?,
         connections: Arc::new(Semaphore::new(config.max_connections as usize)),

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The endpoints and the client.
-pub(super) struct HttpSink {
+pub(crate) struct HttpSink {
     client: reqwest::Client,
     /// Normalized bases: scheme added, trailing `/` removed.
     endpoints: Vec<String>,
@@ -93,17 +93,19 @@ impl HttpSink {
         &self,
         route: Route,
         body: &Bytes,
+        id: Option<&str>,
         timeout: Duration,
     ) -> Result<(), ForwardError> {
         let url = format!("{}/{route}", self.pick());
-        let sent = self
+        let mut request = self
             .client
             .post(&url)
             .timeout(timeout)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.clone())
-            .send()
-            .await;
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(id) = id {
+            request = request.header("Idempotency-Key", id);
+        }
+        let sent = request.body(body.clone()).send().await;
         let response = match sent {
             Ok(r) => r,
             Err(e) if e.is_timeout() => {

@@ -10,7 +10,7 @@ use std::time::Duration;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
 /// The client.
-pub(super) struct NatsSink {
+pub(crate) struct NatsSink {
     client: async_nats::Client,
 }
 
@@ -76,6 +76,7 @@ impl NatsSink {
         &self,
         route: Route,
         body: &Bytes,
+        id: Option<&str>,
         durable: bool,
         timeout: Duration,
     ) -> Result<(), ForwardError> {
@@ -83,7 +84,14 @@ impl NatsSink {
             return Err(ForwardError::NotConnected);
         }
         let subject = route.subject();
-        match tokio::time::timeout(timeout, self.client.publish(subject, body.clone())).await {
+        let mut headers = async_nats::HeaderMap::new();
+        if let Some(id) = id {
+            headers.insert("Nats-Msg-Id", id);
+        }
+        let publish = self
+            .client
+            .publish_with_headers(subject, headers, body.clone());
+        match tokio::time::timeout(timeout, publish).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(ForwardError::Nats(format!("publish: {e}"))),
             Err(_) => {

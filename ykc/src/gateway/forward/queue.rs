@@ -3,7 +3,7 @@
 
 use super::sink::Sink;
 use super::stats::Counters;
-use super::{http, nats, ForwardConfig, ForwardError, ForwardStats, Payload, Route, SinkKind};
+use super::{ForwardConfig, ForwardError, ForwardStats, Payload, Route};
 use bytes::Bytes;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,7 +36,7 @@ impl Shared {
         loop {
             match self
                 .sink
-                .send(route, &body, durable, self.config.timeout)
+                .send(route, &body, None, durable, self.config.timeout)
                 .await
             {
                 Ok(()) => {
@@ -115,21 +115,7 @@ impl Forwarder {
         }
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| ForwardError::Config(format!("no tokio runtime: {e}")))?;
-        let sink = match config.kind {
-            SinkKind::Http => {
-                if config.username.is_some() || config.password.is_some() {
-                    tracing::warn!(
-                        "username/password apply to NATS only; ignored for HTTP forwarding"
-                    );
-                }
-                Sink::Http(http::HttpSink::new(
-                    &config.servers,
-                    config.timeout,
-                    config.workers,
-                )?)
-            }
-            SinkKind::Nats => Sink::Nats(nats::NatsSink::connect(&config).await?),
-        };
+        let sink = Sink::connect(&config).await?;
         let (tx, rx) = mpsc::channel(config.queue);
         let workers_n = config.workers;
         let shared = Arc::new(Shared {
@@ -215,10 +201,7 @@ impl Forwarder {
     /// NATS: whether the client is connected to a server now. HTTP: always `true` (there is no
     /// standing connection to speak of).
     pub fn is_connected(&self) -> bool {
-        match &self.shared.sink {
-            Sink::Http(_) => true,
-            Sink::Nats(n) => n.is_connected(),
-        }
+        self.shared.sink.is_connected()
     }
 
     /// The configuration in force.
