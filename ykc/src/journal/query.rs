@@ -34,6 +34,12 @@ pub struct Query {
     pub limit: usize,
 }
 
+/// The smallest and largest ids, each read from one end of the table. (`SELECT min(id),
+/// max(id) FROM frames` reads the whole table: SQLite takes the shortcut for a lone min or max
+/// only.)
+pub(super) const ID_RANGE: &str =
+    "SELECT (SELECT min(id) FROM frames), (SELECT max(id) FROM frames)";
+
 /// One journal row: the [`Entry`] as written, and the id the journal gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -114,7 +120,7 @@ impl Reader {
     fn id_range(&self) -> Result<Option<(i64, i64)>, JournalError> {
         let range = self
             .conn
-            .prepare_cached("SELECT min(id), max(id) FROM frames")
+            .prepare_cached(ID_RANGE)
             .and_then(|mut s| {
                 s.query_row([], |r| {
                     Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
