@@ -79,6 +79,18 @@ impl Reader {
     /// asked, each a seek to (bucket, pile), until `limit` rows are found or the id range
     /// (the journal's, narrowed by `after_id` / `before_id`) is exhausted.
     fn pile_rows(&self, pile: &str, q: &Query) -> Result<Vec<Row>, JournalError> {
+        // One read transaction for all the buckets: one snapshot of the file (a commit between
+        // two buckets cannot be half seen), and one read lock instead of one per statement.
+        let snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(sqlite(&self.path))?;
+        let rows = self.pile_rows_in(pile, q);
+        snapshot.commit().map_err(sqlite(&self.path))?;
+        rows
+    }
+
+    fn pile_rows_in(&self, pile: &str, q: &Query) -> Result<Vec<Row>, JournalError> {
         let Some((first, last)) = self.id_range()? else {
             return Ok(Vec::new());
         };

@@ -5,6 +5,7 @@
 //! whole frame (`SELECT hex(raw) …`).
 
 use super::{sqlite, JournalError};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
@@ -17,9 +18,10 @@ pub const SCHEMA_VERSION: i64 = 1;
 ///
 /// Smaller buckets make appends cheaper (a batch rewrites the newest bucket's index pages:
 /// about 30 at 4,096 ids, 110 at 16,384, 450 at 65,536) and pile reads dearer (one seek per
-/// bucket). Measured at 10,000 piles on 5M rows, 12 bits: 165k frames/s, 16 ms for a pile's
-/// newest 100; 16 bits: 110k frames/s, ~1 ms (benches/journal.rs). Changing it
-/// changes the index of existing files: bump [`SCHEMA_VERSION`] with it.
+/// bucket, ~5 µs). Measured at 10,000 piles (benches/journal.rs): 165k frames/s at 12 bits,
+/// 137k at 14, 110k at 16; at 14 bits, a pile's newest 100 frames of 5M rows in 2 ms, a pile
+/// with none in 1.4 ms (306 seeks). Changing it changes the index of existing files: bump
+/// [`SCHEMA_VERSION`] with it.
 pub const BUCKET_BITS: u32 = 14;
 
 const CREATE: &str = "
@@ -105,8 +107,13 @@ pub fn open_reader(path: &Path) -> Result<Connection, JournalError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(&err)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(&err)?;
-    // A pile's read seeks once per bucket, each seek a few pages: memory-mapped pages and a
-    // 16 MiB cache spare most of them a read system call.
+    // A pile's read runs one statement per bucket. SQLite re-prepares a statement whose plan
+    // might depend on a bound value (the LIMIT, here) each time that value changes, which cost
+    // more than the seek itself; the query planner stability guarantee turns that off.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(&err)?;
+    // Each seek reads a few pages: memory-mapped pages and a 16 MiB cache spare most of them a
+    // read system call.
     conn.pragma_update(None, "cache_size", -16_384)
         .map_err(&err)?;
     conn.pragma_update(None, "mmap_size", 256_i64 << 20)

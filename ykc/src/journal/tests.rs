@@ -479,3 +479,30 @@ async fn retention_keeps_the_newest_row_so_ids_never_repeat() {
     let id = j.append_durable(old).await.expect("durable");
     assert_eq!(id, 6, "ids go on from the newest row kept");
 }
+
+#[tokio::test]
+async fn each_durable_append_gets_the_id_of_its_own_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = open(&dir);
+    // Submitted together, so that the writer takes them in batches of many rows (written by
+    // multi-row INSERTs) and of a few.
+    let mut waits = Vec::new();
+    for n in 1..=1_000u64 {
+        let mut e = entry("32010200000001", 0x13, 0);
+        e.conn = n;
+        waits.push((n, j.submit(e).await.expect("submit")));
+    }
+    let reader = j.reader().expect("reader");
+    for (n, durable) in waits {
+        let id = durable.wait().await.expect("durable");
+        let rows = reader
+            .rows(&Query {
+                after_id: Some(id - 1),
+                oldest_first: true,
+                limit: 1,
+                ..Query::default()
+            })
+            .expect("rows");
+        assert_eq!((rows[0].id, rows[0].entry.conn), (id, n));
+    }
+}
