@@ -208,7 +208,7 @@ const ROWS_PER_INSERT: usize = 32;
 
 /// `INSERT … VALUES (…), (…)` for `rows` rows of [`COLUMNS`] parameters each.
 fn insert_sql(rows: usize) -> String {
-    let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+    let row = format!("({})", ["?"; COLUMNS].join(", "));
     format!(
         "INSERT INTO frames (time_ms, pile, conn, dir, type, seq, crc_order, raw, event, peer, \
          fwd) VALUES {}",
