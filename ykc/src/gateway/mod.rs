@@ -110,6 +110,7 @@ async fn forwarders(config: &ServeConfig) -> Result<Forwarders, GatewayError> {
         fc.timeout = config.forward_timeout();
         fc.retries = config.forward_retries;
         fc.backoff = config.forward_backoff();
+        fc.jetstream = config.jetstream;
         forwarders.push(Forwarder::new(fc).await?);
     }
     Ok(forwarders.into())

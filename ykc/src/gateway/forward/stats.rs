@@ -15,7 +15,6 @@ const LATENCY_BOUNDS_US: [u64; 13] = [
     5_000_000, 10_000_000,
 ];
 
-/// One decoded frame as the backend receives it.
 /// A snapshot of the counters, for logs and the Prometheus export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForwardStats {
@@ -31,6 +30,9 @@ pub struct ForwardStats {
     pub dropped_closed: u64,
     /// Retries made (attempts after a first one).
     pub retries: u64,
+    /// JetStream: deliveries the stream acknowledged as duplicates (a `Nats-Msg-Id` it already
+    /// had within its duplicate window), so stored once. Counted in `delivered` too.
+    pub duplicates: u64,
     /// Payloads in the queue right now.
     pub queued: usize,
     /// Delivered payloads whose latency was measured (= `delivered`).
@@ -72,7 +74,8 @@ impl Counters {
         }
     }
 
-    pub(super) fn snapshot(&self, queued: usize) -> ForwardStats {
+    /// The snapshot; `duplicates` comes from the sink, which sees the JetStream acks.
+    pub(super) fn snapshot(&self, queued: usize, duplicates: u64) -> ForwardStats {
         let mut running = 0u64;
         let mut latency_buckets = Vec::with_capacity(self.latency_buckets.len());
         for (i, c) in self.latency_buckets.iter().enumerate() {
@@ -89,6 +92,7 @@ impl Counters {
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             dropped_closed: self.dropped_closed.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            duplicates,
             queued,
             latency_count: self.latency_count.load(Ordering::Relaxed),
             latency_sum_seconds: self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6,
@@ -107,7 +111,7 @@ mod tests {
         c.record_delivery(Duration::from_micros(500));
         c.record_delivery(Duration::from_millis(30));
         c.record_delivery(Duration::from_secs(60));
-        let s = c.snapshot(0);
+        let s = c.snapshot(0, 0);
         assert_eq!(s.latency_count, 3);
         assert_eq!(s.latency_buckets.first(), Some(&(0.001, 1)));
         assert_eq!(s.latency_buckets.get(5), Some(&(0.05, 2)));
