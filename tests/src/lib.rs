@@ -295,14 +295,23 @@ pub mod parts {
     impl NatsServer {
         /// Starts nats-server on 127.0.0.1:`port` and waits until it accepts.
         pub async fn start(port: u16, auth: Option<(&str, &str)>) -> NatsServer {
+            let args = auth.map_or_else(Vec::new, |(u, p)| vec!["--user", u, "--pass", p]);
+            Self::spawn(port, &args).await
+        }
+
+        /// Starts nats-server with JetStream on (`-js`), its store under `store` (file storage
+        /// survives a kill and a restart on the same directory), and waits until it accepts.
+        pub async fn start_jetstream(port: u16, store: &std::path::Path) -> NatsServer {
+            Self::spawn(port, &["-js", "-sd", &store.to_string_lossy()]).await
+        }
+
+        async fn spawn(port: u16, extra: &[&str]) -> NatsServer {
             let mut cmd = Command::new(nats_binary());
             cmd.args(["-a", "127.0.0.1", "-p", &port.to_string()])
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
-            if let Some((u, p)) = auth {
-                cmd.args(["--user", u, "--pass", p]);
-            }
             let child = cmd.spawn().unwrap_or_else(|e| {
                 panic!(
                     "starting {} (apt-get install -y nats-server): {e}",

@@ -25,10 +25,6 @@ pub(crate) const STREAM_NAME: &str = "YKC";
 /// resends from its cursor at start); older repeats are left to the backend's dedupe by id.
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
-/// How long the start-up task waits for the client's first connection before leaving the
-/// stream to the first publish.
-const START_WAIT: Duration = Duration::from_secs(10);
-
 /// The stream's subjects: everything the gateway publishes, `charge.proxy.ykc.>`.
 fn stream_subjects() -> String {
     format!("{SUBJECT_PREFIX}.>")
@@ -71,10 +67,10 @@ impl JetStream {
         }
     }
 
-    /// At start: once the client connected (within [`START_WAIT`]), creates or binds the
-    /// stream. Failing here is only logged; the first publish tries again.
+    /// At start: once the client connected (within `timeout`), creates or binds the stream.
+    /// Not connected by then, or failing, is only logged; the first publish tries again.
     pub(crate) async fn bind_at_start(&self, client: &async_nats::Client, timeout: Duration) {
-        let connected = tokio::time::timeout(START_WAIT, async {
+        let connected = tokio::time::timeout(timeout, async {
             while client.connection_state() != State::Connected {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
