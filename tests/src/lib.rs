@@ -345,6 +345,16 @@ pub mod parts {
             format!("127.0.0.1:{}", self.port)
         }
 
+        /// Sends it `signal` (`"STOP"` freezes it with its connections open, `"CONT"` resumes).
+        pub fn signal(&self, signal: &str) {
+            let Some(child) = &self.child else { return };
+            let status = Command::new("kill")
+                .args(["-s", signal, &child.id().to_string()])
+                .status()
+                .expect("kill(1) runs");
+            assert!(status.success(), "kill -s {signal} nats-server: {status}");
+        }
+
         /// Kills it.
         pub fn kill(&mut self) {
             if let Some(mut c) = self.child.take() {

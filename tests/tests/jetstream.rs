@@ -222,6 +222,43 @@ async fn server_killed_fails_within_the_timeout_and_restart_resumes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_server_times_out_and_the_repeat_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
+    let f = forwarder(server.url()).await;
+    assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
+    f.forward_durable_with_id(frame(0x3B), "before")
+        .await
+        .unwrap();
+
+    // SIGSTOP: the connection stays up, no ack ever comes; each attempt ends at the timeout.
+    server.signal("STOP");
+    let sent = Instant::now();
+    let err = f
+        .forward_durable_with_id(frame(0x3B), "stalled")
+        .await
+        .expect_err("no ack from a frozen server");
+    let took = sent.elapsed();
+    server.signal("CONT");
+    eprintln!("durable JetStream send to a frozen server: {err} after {took:?}");
+    assert!(
+        matches!(&err, ForwardError::Timeout { what, .. } if what == "JetStream publish ack"),
+        "{err}"
+    );
+    // Two attempts (one retry), each one ack timeout.
+    assert!(took >= TIMEOUT * 2, "{took:?}");
+    assert!(took < TIMEOUT * 2 + Duration::from_secs(1), "{took:?}");
+
+    // Resumed: the server stores what it had buffered; the resend of the same id is a duplicate.
+    f.forward_durable_with_id(frame(0x3B), "stalled")
+        .await
+        .unwrap();
+    let js = reader(&server.url()).await;
+    assert_eq!(stored(&js, "YKC").await, 2, "before + stalled, once");
+    assert_eq!(f.stats().duplicates, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_stream_with_other_settings_is_bound_not_changed() {
     let dir = tempfile::tempdir().unwrap();
     let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
@@ -263,4 +300,54 @@ async fn a_server_without_jetstream_is_a_clear_error() {
         err.to_string().contains("JetStream is not enabled"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_with_jetstream_stores_a_piles_frames() {
+    use ykc::gateway::config::{MessagingServerType, ServeConfig};
+    use ykc_tests::parts::{login, TestPile};
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
+    let config = ServeConfig {
+        host: "127.0.0.1".into(),
+        tcp_port: 0,
+        http_port: 0,
+        auto_verification: true,
+        journal: "off".into(),
+        messaging_server_type: MessagingServerType::Nats,
+        servers: vec![server.url()],
+        jetstream: true,
+        ..Default::default()
+    };
+    let gw = ykc::gateway::start(config).await.expect("gateway starts");
+    let forwarder = gw.shared.forwarders.first().expect("a NATS forwarder");
+    assert!(forwarder.config().jetstream);
+    assert!(wait_until(Duration::from_secs(10), || forwarder.is_connected()).await);
+
+    let mut pile = TestPile::connect(gw.tcp_addr, ykc::CrcOrder::LowFirst).await;
+    pile.send(0x01, [0x07, 0x00], login("32010200000001")).await;
+    let answer = pile
+        .recv(Duration::from_secs(3))
+        .await
+        .expect("login answer");
+    assert_eq!(answer.header.code, 0x02);
+
+    // The login frame and the online event, each acked by the stream.
+    assert!(wait_until(Duration::from_secs(10), || forwarder.stats().delivered >= 2).await);
+    let js = reader(&server.url()).await;
+    let stream = js.get_stream("YKC").await.unwrap();
+    let mut subjects = Vec::new();
+    for seq in 1..=2 {
+        subjects.push(
+            stream
+                .get_raw_message(seq)
+                .await
+                .unwrap()
+                .subject
+                .to_string(),
+        );
+    }
+    subjects.sort();
+    assert_eq!(subjects, ["charge.proxy.ykc.01", "charge.proxy.ykc.online"]);
+    gw.stop();
 }

@@ -117,7 +117,7 @@ impl ForwardConfig {
             .min(MAX_BACKOFF.max(self.backoff))
     }
 
-    /// The longest a [`Forwarder::forward_durable`] can take: every attempt timing out, plus the
+    /// The longest a [`Forwarder::forward_durable`](super::Forwarder::forward_durable) can take: every attempt timing out, plus the
     /// pauses (a durable NATS attempt is a publish and a flush, two timeouts; with JetStream,
     /// creating or binding the stream and the publish with its ack, two timeouts as well).
     pub fn durable_bound(&self) -> Duration {
