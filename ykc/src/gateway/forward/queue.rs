@@ -215,9 +215,10 @@ impl Forwarder {
     /// The counters now.
     pub fn stats(&self) -> ForwardStats {
         let queued = self.tx.max_capacity().saturating_sub(self.tx.capacity());
-        self.shared
-            .counters
-            .snapshot(queued, self.shared.sink.duplicates())
+        ForwardStats {
+            duplicates: self.shared.sink.duplicates(),
+            ..self.shared.counters.snapshot(queued)
+        }
     }
 
     /// NATS: whether the client is connected to a server now. HTTP: always `true` (there is no

@@ -46,21 +46,21 @@ pub struct ForwardStats {
 
 /// The live counters behind [`ForwardStats`].
 #[derive(Debug, Default)]
-pub(super) struct Counters {
-    pub(super) enqueued: AtomicU64,
-    pub(super) delivered: AtomicU64,
-    pub(super) failed: AtomicU64,
-    pub(super) dropped_queue_full: AtomicU64,
-    pub(super) dropped_closed: AtomicU64,
-    pub(super) retries: AtomicU64,
-    pub(super) latency_sum_us: AtomicU64,
-    pub(super) latency_count: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) enqueued: AtomicU64,
+    pub(crate) delivered: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) dropped_queue_full: AtomicU64,
+    pub(crate) dropped_closed: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) latency_sum_us: AtomicU64,
+    pub(crate) latency_count: AtomicU64,
     /// Non-cumulative counts per bucket; the last one is `+Inf`.
-    pub(super) latency_buckets: [AtomicU64; 14],
+    pub(crate) latency_buckets: [AtomicU64; 14],
 }
 
 impl Counters {
-    pub(super) fn record_delivery(&self, took: Duration) {
+    pub(crate) fn record_delivery(&self, took: Duration) {
         let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.delivered.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_us.fetch_add(us, Ordering::Relaxed);
@@ -74,8 +74,9 @@ impl Counters {
         }
     }
 
-    /// The snapshot; `duplicates` comes from the sink, which sees the JetStream acks.
-    pub(super) fn snapshot(&self, queued: usize, duplicates: u64) -> ForwardStats {
+    /// The snapshot; `duplicates` is 0: the sink sees the JetStream acks and counts them
+    /// (the owner of the sink fills it in from [`super::Sink::duplicates`]).
+    pub(crate) fn snapshot(&self, queued: usize) -> ForwardStats {
         let mut running = 0u64;
         let mut latency_buckets = Vec::with_capacity(self.latency_buckets.len());
         for (i, c) in self.latency_buckets.iter().enumerate() {
@@ -92,7 +93,7 @@ impl Counters {
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             dropped_closed: self.dropped_closed.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
-            duplicates,
+            duplicates: 0,
             queued,
             latency_count: self.latency_count.load(Ordering::Relaxed),
             latency_sum_seconds: self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6,
@@ -111,7 +112,7 @@ mod tests {
         c.record_delivery(Duration::from_micros(500));
         c.record_delivery(Duration::from_millis(30));
         c.record_delivery(Duration::from_secs(60));
-        let s = c.snapshot(0, 0);
+        let s = c.snapshot(0);
         assert_eq!(s.latency_count, 3);
         assert_eq!(s.latency_buckets.first(), Some(&(0.001, 1)));
         assert_eq!(s.latency_buckets.get(5), Some(&(0.05, 2)));
