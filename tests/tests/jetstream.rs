@@ -12,7 +12,18 @@ use ykc_tests::parts::{free_port, NatsServer};
 const TIMEOUT: Duration = Duration::from_secs(2);
 
 fn frame(frame_type: u8) -> Payload {
+    frame_with_id(frame_type, None)
+}
+
+/// A frame with its stable id (the journal's, in the gateway), sent as `Nats-Msg-Id`.
+fn with_id(frame_type: u8, id: &str) -> Payload {
+    frame_with_id(frame_type, Some(id.into()))
+}
+
+fn frame_with_id(frame_type: u8, id: Option<String>) -> Payload {
     Payload::Frame(Forwarded {
+        id,
+        transaction_serial: None,
         frame_type,
         pile_code: Some("32010200000001".into()),
         direction: ykc::Direction::Up,
@@ -52,7 +63,7 @@ async fn durable_until_ok(f: &Forwarder, id: &str, bound: Duration) -> Option<u3
     let mut tries = 0;
     while Instant::now() < deadline {
         tries += 1;
-        if f.forward_durable_with_id(frame(0x3B), id).await.is_ok() {
+        if f.forward_durable(with_id(0x3B, id)).await.is_ok() {
             return Some(tries);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -78,7 +89,7 @@ async fn every_send_is_stored_with_its_id_and_subject() {
     let f = forwarder(server.url()).await;
     assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
 
-    f.forward_durable_with_id(frame(0x3B), "j-1").await.unwrap();
+    f.forward_durable(with_id(0x3B, "j-1")).await.unwrap();
     f.forward_durable(frame(0x13)).await.unwrap();
     // Queued sends are JetStream publishes too: delivered means acked.
     assert!(f.forward(frame(0x19)));
@@ -104,21 +115,30 @@ async fn every_send_is_stored_with_its_id_and_subject() {
     assert_eq!(second.subject.as_str(), "charge.proxy.ykc.13");
     assert!(second.headers.get("Nats-Msg-Id").is_none());
 
-    // Figures: sequential publish + stream ack (file storage, loopback).
+    // Figures: publish + stream ack (file storage, loopback), one at a time and 16 in flight.
     let n = 200u32;
     let started = Instant::now();
     for i in 0..n {
-        f.forward_durable_with_id(frame(0x13), &format!("lat-{i}"))
+        f.forward_durable(with_id(0x13, &format!("seq-{i}")))
             .await
             .unwrap();
     }
     let took = started.elapsed();
     eprintln!(
-        "JetStream publish+ack: {n} sequential in {took:?}, {:?} each, {:.0}/s",
+        "JetStream publish+ack, sequential: {n} in {took:?}, {:?} each, {:.0}/s",
         took / n,
         f64::from(n) / took.as_secs_f64()
     );
-    assert_eq!(stored(&js, "YKC").await, 3 + u64::from(n));
+    let started = Instant::now();
+    let sends = (0..n).map(|i| f.forward_durable(with_id(0x13, &format!("par-{i}"))));
+    let results = futures::future::join_all(sends).await;
+    let took = started.elapsed();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    eprintln!(
+        "JetStream publish+ack, all {n} in flight at once: {took:?}, {:.0}/s",
+        f64::from(n) / took.as_secs_f64()
+    );
+    assert_eq!(stored(&js, "YKC").await, 3 + 2 * u64::from(n));
     assert!(f.shutdown(Duration::from_secs(5)).await);
 }
 
@@ -129,16 +149,10 @@ async fn the_same_id_twice_is_stored_once() {
     let f = forwarder(server.url()).await;
     assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
 
-    f.forward_durable_with_id(frame(0x3B), "tx-0001")
-        .await
-        .unwrap();
+    f.forward_durable(with_id(0x3B, "tx-0001")).await.unwrap();
     // The repeat is acknowledged (the backend has it), as a duplicate.
-    f.forward_durable_with_id(frame(0x3B), "tx-0001")
-        .await
-        .unwrap();
-    f.forward_durable_with_id(frame(0x3B), "tx-0002")
-        .await
-        .unwrap();
+    f.forward_durable(with_id(0x3B, "tx-0001")).await.unwrap();
+    f.forward_durable(with_id(0x3B, "tx-0002")).await.unwrap();
 
     let js = reader(&server.url()).await;
     assert_eq!(stored(&js, "YKC").await, 2);
@@ -181,14 +195,12 @@ async fn server_killed_fails_within_the_timeout_and_restart_resumes() {
     let mut server = NatsServer::start_jetstream(port, dir.path()).await;
     let f = forwarder(server.url()).await;
     assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
-    f.forward_durable_with_id(frame(0x3B), "before")
-        .await
-        .unwrap();
+    f.forward_durable(with_id(0x3B, "before")).await.unwrap();
 
     server.kill();
     let sent = Instant::now();
     let err = f
-        .forward_durable_with_id(frame(0x3B), "during")
+        .forward_durable(with_id(0x3B, "during"))
         .await
         .expect_err("no ack without a server");
     let took = sent.elapsed();
@@ -227,15 +239,13 @@ async fn a_frozen_server_times_out_and_the_repeat_is_stored_once() {
     let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
     let f = forwarder(server.url()).await;
     assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
-    f.forward_durable_with_id(frame(0x3B), "before")
-        .await
-        .unwrap();
+    f.forward_durable(with_id(0x3B, "before")).await.unwrap();
 
     // SIGSTOP: the connection stays up, no ack ever comes; each attempt ends at the timeout.
     server.signal("STOP");
     let sent = Instant::now();
     let err = f
-        .forward_durable_with_id(frame(0x3B), "stalled")
+        .forward_durable(with_id(0x3B, "stalled"))
         .await
         .expect_err("no ack from a frozen server");
     let took = sent.elapsed();
@@ -250,9 +260,7 @@ async fn a_frozen_server_times_out_and_the_repeat_is_stored_once() {
     assert!(took < TIMEOUT * 2 + Duration::from_secs(1), "{took:?}");
 
     // Resumed: the server stores what it had buffered; the resend of the same id is a duplicate.
-    f.forward_durable_with_id(frame(0x3B), "stalled")
-        .await
-        .unwrap();
+    f.forward_durable(with_id(0x3B, "stalled")).await.unwrap();
     let js = reader(&server.url()).await;
     assert_eq!(stored(&js, "YKC").await, 2, "before + stalled, once");
     assert_eq!(f.stats().duplicates, 1);
@@ -275,7 +283,7 @@ async fn an_existing_stream_with_other_settings_is_bound_not_changed() {
 
     let f = forwarder(server.url()).await;
     assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
-    f.forward_durable_with_id(frame(0x3B), "x").await.unwrap();
+    f.forward_durable(with_id(0x3B, "x")).await.unwrap();
 
     assert_eq!(stored(&js, "PILES").await, 1);
     assert!(js.get_stream("YKC").await.is_err(), "no second stream");
@@ -302,28 +310,25 @@ async fn a_server_without_jetstream_is_a_clear_error() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_gateway_with_jetstream_stores_a_piles_frames() {
-    use ykc::gateway::config::{MessagingServerType, ServeConfig};
-    use ykc_tests::parts::{login, TestPile};
-    let dir = tempfile::tempdir().unwrap();
-    let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
-    let config = ServeConfig {
+/// The gateway's configuration for these tests: NATS with JetStream at `url`, `journal` a path
+/// or `off`.
+fn gateway_config(url: String, journal: String) -> ykc::gateway::config::ServeConfig {
+    ykc::gateway::config::ServeConfig {
         host: "127.0.0.1".into(),
         tcp_port: 0,
         http_port: 0,
         auto_verification: true,
-        journal: "off".into(),
-        messaging_server_type: MessagingServerType::Nats,
-        servers: vec![server.url()],
+        journal,
+        messaging_server_type: ykc::gateway::config::MessagingServerType::Nats,
+        servers: vec![url],
         jetstream: true,
         ..Default::default()
-    };
-    let gw = ykc::gateway::start(config).await.expect("gateway starts");
-    let forwarder = gw.shared.forwarders.first().expect("a NATS forwarder");
-    assert!(forwarder.config().jetstream);
-    assert!(wait_until(Duration::from_secs(10), || forwarder.is_connected()).await);
+    }
+}
 
+/// A pile logged in to `gw`.
+async fn logged_in(gw: &ykc::gateway::Running) -> ykc_tests::parts::TestPile {
+    use ykc_tests::parts::{login, TestPile};
     let mut pile = TestPile::connect(gw.tcp_addr, ykc::CrcOrder::LowFirst).await;
     pile.send(0x01, [0x07, 0x00], login("32010200000001")).await;
     let answer = pile
@@ -331,23 +336,79 @@ async fn the_gateway_with_jetstream_stores_a_piles_frames() {
         .await
         .expect("login answer");
     assert_eq!(answer.header.code, 0x02);
+    pile
+}
 
-    // The login frame and the online event, each acked by the stream.
-    assert!(wait_until(Duration::from_secs(10), || forwarder.stats().delivered >= 2).await);
-    let js = reader(&server.url()).await;
-    let stream = js.get_stream("YKC").await.unwrap();
-    let mut subjects = Vec::new();
-    for seq in 1..=2 {
-        subjects.push(
-            stream
-                .get_raw_message(seq)
-                .await
-                .unwrap()
-                .subject
-                .to_string(),
-        );
+/// Waits (bounded) until `stream` holds `n` messages; returns them in stream order.
+async fn stored_messages(
+    js: &async_nats::jetstream::Context,
+    n: u64,
+) -> Vec<async_nats::jetstream::message::StreamMessage> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stored(js, "YKC").await < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let stream = js.get_stream("YKC").await.unwrap();
+    let mut out = Vec::new();
+    for seq in 1..=n {
+        out.push(stream.get_raw_message(seq).await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_outbox_publishes_journal_ids_to_the_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start_jetstream(free_port(), &dir.path().join("nats")).await;
+    let journal = dir.path().join("journal.db").to_string_lossy().into_owned();
+    let gw = ykc::gateway::start(gateway_config(server.url(), journal))
+        .await
+        .expect("gateway starts");
+    let _pile = logged_in(&gw).await;
+
+    // The online event and the login frame, from the journal, each with its journal id.
+    let js = reader(&server.url()).await;
+    let messages = stored_messages(&js, 2).await;
+    let mut seen: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            let id = m.headers.get("Nats-Msg-Id").map(|v| v.as_str().to_owned());
+            let json: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+            assert_eq!(id.as_deref(), json["id"].as_str(), "header = payload id");
+            (m.subject.to_string(), id.is_some())
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("charge.proxy.ykc.01".to_owned(), true),
+            ("charge.proxy.ykc.online".to_owned(), true)
+        ]
+    );
+    gw.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_with_jetstream_stores_a_piles_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
+    let gw = ykc::gateway::start(gateway_config(server.url(), "off".into()))
+        .await
+        .expect("gateway starts");
+    let forwarder = gw.shared.forwarders.first().expect("a NATS forwarder");
+    assert!(forwarder.config().jetstream);
+    let _pile = logged_in(&gw).await;
+
+    // Without a journal: the in-memory forwarder, its sends acked by the stream all the same.
+    let js = reader(&server.url()).await;
+    let mut subjects: Vec<_> = stored_messages(&js, 2)
+        .await
+        .iter()
+        .map(|m| m.subject.to_string())
+        .collect();
     subjects.sort();
     assert_eq!(subjects, ["charge.proxy.ykc.01", "charge.proxy.ykc.online"]);
+    assert!(forwarder.stats().delivered >= 2);
     gw.stop();
 }

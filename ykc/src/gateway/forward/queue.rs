@@ -25,12 +25,7 @@ struct Shared {
 
 impl Shared {
     /// Serializes once, then attempts up to `1 + retries` times with backoff.
-    async fn deliver(
-        &self,
-        payload: &Payload,
-        id: Option<&str>,
-        durable: bool,
-    ) -> Result<(), ForwardError> {
+    async fn deliver(&self, payload: &Payload, durable: bool) -> Result<(), ForwardError> {
         let route = payload.route();
         let body = match payload.to_json() {
             Ok(b) => Bytes::from(b),
@@ -41,7 +36,7 @@ impl Shared {
         loop {
             match self
                 .sink
-                .send(route, &body, id, durable, self.config.timeout)
+                .send(route, &body, payload.id(), durable, self.config.timeout)
                 .await
             {
                 Ok(()) => {
@@ -187,21 +182,6 @@ impl Forwarder {
     /// NATS publish and a successful flush. While NATS is disconnected it fails at once with
     /// [`ForwardError::NotConnected`].
     pub async fn forward_durable(&self, payload: Payload) -> Result<(), ForwardError> {
-        self.durable(&payload, None).await
-    }
-
-    /// [`Forwarder::forward_durable`] with the payload's stable `id`, sent as the HTTP
-    /// `Idempotency-Key` and the NATS `Nats-Msg-Id` header (JetStream stores a repeat once).
-    pub async fn forward_durable_with_id(
-        &self,
-        payload: Payload,
-        id: &str,
-    ) -> Result<(), ForwardError> {
-        self.durable(&payload, Some(id)).await
-    }
-
-    /// The durable path: refused once shut down, else delivered on the caller's task.
-    async fn durable(&self, payload: &Payload, id: Option<&str>) -> Result<(), ForwardError> {
         if self.shared.closed.load(Ordering::Relaxed) {
             self.shared
                 .counters
@@ -209,7 +189,7 @@ impl Forwarder {
                 .fetch_add(1, Ordering::Relaxed);
             return Err(ForwardError::Closed);
         }
-        self.shared.deliver(payload, id, true).await
+        self.shared.deliver(&payload, true).await
     }
 
     /// The counters now.
@@ -279,7 +259,7 @@ async fn worker(
             };
             let Some(payload) = next else { break };
             // The error is counted and logged in `deliver`; the payload is dropped.
-            let _ = shared.deliver(&payload, None, false).await;
+            let _ = shared.deliver(&payload, false).await;
             shared.pending.fetch_sub(1, Ordering::AcqRel);
         }
     };
