@@ -345,14 +345,39 @@ pub mod parts {
             format!("127.0.0.1:{}", self.port)
         }
 
-        /// Sends it `signal` (`"STOP"` freezes it with its connections open, `"CONT"` resumes).
-        pub fn signal(&self, signal: &str) {
-            let Some(child) = &self.child else { return };
+        /// Freezes it (SIGSTOP): its connections stay open, nothing is answered. Returns once
+        /// the kernel reports it stopped.
+        pub fn freeze(&self) {
+            let pid = self.signal("STOP");
+            let stat = format!("/proc/{pid}/stat");
+            for _ in 0..200 {
+                let text = std::fs::read_to_string(&stat).unwrap_or_default();
+                // The state follows the parenthesised command name: `T` is stopped.
+                if text
+                    .rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('T'))
+                {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            panic!("nats-server not stopped 2 s after SIGSTOP");
+        }
+
+        /// Resumes it after [`NatsServer::freeze`] (SIGCONT).
+        pub fn thaw(&self) {
+            self.signal("CONT");
+        }
+
+        /// Sends `signal` to the child (never to anything else); returns its pid.
+        fn signal(&self, signal: &str) -> u32 {
+            let pid = self.child.as_ref().expect("nats-server is running").id();
             let status = Command::new("kill")
-                .args(["-s", signal, &child.id().to_string()])
+                .args(["-s", signal, &pid.to_string()])
                 .status()
                 .expect("kill(1) runs");
             assert!(status.success(), "kill -s {signal} nats-server: {status}");
+            pid
         }
 
         /// Kills it.
