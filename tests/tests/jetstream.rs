@@ -162,6 +162,22 @@ async fn the_same_id_twice_is_stored_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_stream_is_created_again_on_the_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = NatsServer::start_jetstream(free_port(), dir.path()).await;
+    let f = forwarder(server.url()).await;
+    assert!(wait_until(Duration::from_secs(10), || f.is_connected()).await);
+    f.forward_durable(with_id(0x3B, "a")).await.unwrap();
+
+    let js = reader(&server.url()).await;
+    js.delete_stream("YKC").await.unwrap();
+    // The first attempt finds no stream; the retry creates it and is acked.
+    f.forward_durable(with_id(0x3B, "b")).await.unwrap();
+    assert_eq!(f.stats().retries, 1);
+    assert_eq!(stored(&js, "YKC").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_down_at_start_then_the_first_publish_creates_the_stream() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
