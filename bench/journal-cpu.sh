@@ -22,7 +22,7 @@ run() {
   local mode=$1 port=$((20000 + RANDOM % 20000)) journal
   local http=$((port + 1))
   if [ "$mode" = on ]; then journal="$WORK/journal-$RANDOM.db"; else journal=off; fi
-  "$BIN" serve -host 127.0.0.1 -tcpPort "$port" -httpPort "$http" -autoVerification true \
+  "$BIN" serve -host 127.0.0.1 -tcpPort "$port" -httpPort "$http" -autoVerification true -autoBillingModelVerify true \
     --journal "$journal" --max-connections 20000 >"$WORK/gw.log" 2>&1 &
   local gw=$!
   sleep 1
@@ -42,7 +42,7 @@ run() {
     rows=" journal_rows=$(sqlite3 "$journal" 'select count(*) from frames' 2>/dev/null || echo '?')"
   fi
   local fps
-  fps=$(grep -o '"frames_per_sec":[0-9.]*' "$WORK/sim.json" | cut -d: -f2)
+  fps=$(grep -o '"frames_per_sec": *[0-9.]*' "$WORK/sim.json" | cut -d: -f2 | tr -d ' ')
   awk -v m="$mode" -v t=$((t1 - t0)) -v w="$w" -v k="$TICK" -v f="$fps" -v r="$rows" \
     'BEGIN { printf "journal %-3s cpu %.1f%% of one core over %ds (sim %s frames/s)%s\n", m, 100*t/k/w, w, f, r }'
 }
