@@ -27,6 +27,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/piles", get(piles))
         .route("/piles/{pile}", get(pile))
         .route("/piles/{pile}/commands/{frame}", post(command))
+        .route("/piles/{pile}/frames", get(super::history::frames))
         .route("/proxy/{code}", post(proxy))
         .with_state(shared)
 }
@@ -39,6 +40,18 @@ pub struct ApiError {
     field: Option<String>,
 }
 
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The request field at fault, if one is.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
@@ -49,7 +62,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn error(status: StatusCode, reason: impl Into<String>, field: Option<String>) -> ApiError {
+pub(super) fn error(
+    status: StatusCode,
+    reason: impl Into<String>,
+    field: Option<String>,
+) -> ApiError {
     ApiError {
         status,
         reason: reason.into(),
@@ -65,15 +82,17 @@ async fn healthz(State(s): State<Arc<Shared>>) -> Json<Value> {
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
+    let outboxes: Vec<_> = s.outboxes.iter().map(|o| o.stats()).collect();
     let fwd: Vec<_> = s
         .forwarders
         .iter()
-        .map(|f| (f.config().kind, f.stats()))
+        .map(|f| (f.config().kind.as_str(), f.stats()))
+        .chain(outboxes.iter().map(|o| (o.sink, o.forward.clone())))
         .collect();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(s.gauges(), &fwd),
-    )
+    let mut text = s.metrics.render(s.gauges(), &fwd);
+    let journal = s.journal.as_ref().map(|j| j.stats());
+    super::metrics::render_journal(&mut text, journal, &outboxes);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 async fn piles(State(s): State<Arc<Shared>>) -> Json<Value> {
@@ -361,6 +380,20 @@ async fn openapi() -> Json<Value> {
                 "responses": { "200": { "description": "the decoded reply" }, "202": { "description": "sent; the frame has no reply" },
                     "400": { "description": "bad body, with the field" }, "404": { "description": "pile offline or unknown frame" },
                     "504": { "description": "no reply in time" } } } },
+            "/piles/{pile}/frames": { "get": {
+                "summary": "The pile's journaled frames and events, newest first (offline piles too)",
+                "parameters": [
+                    { "name": "pile", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{14}$" } },
+                    { "name": "since", "in": "query", "schema": { "type": "string", "description": "RFC 3339 or Unix ms" } },
+                    { "name": "until", "in": "query", "schema": { "type": "string", "description": "RFC 3339 or Unix ms" } },
+                    { "name": "type", "in": "query", "schema": { "type": "string", "description": "frame type in hex: 3b, 0x3B" } },
+                    { "name": "direction", "in": "query", "schema": { "type": "string", "enum": ["up", "down"] } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": super::history::MAX_LIMIT, "default": super::history::DEFAULT_LIMIT } },
+                    { "name": "before_id", "in": "query", "schema": { "type": "integer", "description": "paging: rows below this journal id" } },
+                    { "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["zh", "en"] } }
+                ],
+                "responses": { "200": { "description": "array of ykc parse envelopes, each with a `journal` object (id, time, direction, connection, pile)" },
+                    "400": { "description": "bad parameter, with the field" }, "404": { "description": "the journal is off" } } } },
             "/proxy/{code}": { "post": { "summary": "The Go ykc-proxy-server route: send a frame (no wait)",
                 "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": { "description": "sent" }, "400": { "description": "bad body" }, "404": { "description": "pile offline" } } } }
