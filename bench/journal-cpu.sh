@@ -26,12 +26,13 @@ run() {
     --journal "$journal" --max-connections 20000 >"$WORK/gw.log" 2>&1 &
   local gw=$!
   sleep 1
+  if ! kill -0 "$gw" 2>/dev/null; then echo "gateway ($mode) did not start:"; tail -5 "$WORK/gw.log"; return; fi
   "$BIN" sim --target "127.0.0.1:$port" --piles "$PILES" --duration "${DUR}s" --ramp "${RAMP}s" \
     --heartbeat-interval 1s --realtime-interval 1s --progress-interval 0s --json >"$WORK/sim.json" &
   local sim=$!
   sleep $((RAMP + 5))
   local t0 w=$((DUR - RAMP - 10))
-  t0=$(cpu_ticks "$gw")
+  if ! t0=$(cpu_ticks "$gw"); then echo "gateway ($mode) exited:"; tail -5 "$WORK/gw.log"; return; fi
   sleep "$w"
   local t1
   t1=$(cpu_ticks "$gw")

@@ -215,6 +215,14 @@ impl Metrics {
     }
 }
 
+/// A per-sink metric: name, Prometheus type, help, and how to read it off an outbox.
+type PerSink = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&super::outbox::OutboxStats) -> f64,
+);
+
 /// The journal's and the outboxes' lines of `/metrics`, appended to `out`.
 pub fn render_journal(
     out: &mut String,
@@ -276,40 +284,42 @@ pub fn render_journal(
     if outboxes.is_empty() {
         return;
     }
-    let _ = writeln!(out, "# HELP ykc_outbox_backlog Journal rows not yet delivered to the sink.\n# TYPE ykc_outbox_backlog gauge");
-    for o in outboxes {
-        let _ = writeln!(
-            out,
-            "ykc_outbox_backlog{{sink=\"{}\"}} {}",
-            o.sink, o.backlog
-        );
-    }
-    let _ = writeln!(out, "# HELP ykc_outbox_backlog_age_seconds Age of the oldest undelivered row read by the outbox.\n# TYPE ykc_outbox_backlog_age_seconds gauge");
-    for o in outboxes {
-        let _ = writeln!(
-            out,
-            "ykc_outbox_backlog_age_seconds{{sink=\"{}\"}} {}",
-            o.sink, o.backlog_age_seconds
-        );
-    }
-    let _ = writeln!(out, "# HELP ykc_outbox_delivered_total Journal rows delivered to the sink.\n# TYPE ykc_outbox_delivered_total counter");
-    for o in outboxes {
-        let _ = writeln!(
-            out,
-            "ykc_outbox_delivered_total{{sink=\"{}\"}} {}",
-            o.sink, o.forward.delivered
-        );
-    }
-    let _ = writeln!(out, "# HELP ykc_outbox_cursor Everything at or below this journal id is delivered.\n# TYPE ykc_outbox_cursor gauge");
-    for o in outboxes {
-        let _ = writeln!(out, "ykc_outbox_cursor{{sink=\"{}\"}} {}", o.sink, o.cursor);
-    }
-    let _ = writeln!(out, "# HELP ykc_outbox_skipped_total Journal rows that could not be decoded for forwarding.\n# TYPE ykc_outbox_skipped_total counter");
-    for o in outboxes {
-        let _ = writeln!(
-            out,
-            "ykc_outbox_skipped_total{{sink=\"{}\"}} {}",
-            o.sink, o.skipped
-        );
+    let per_sink: [PerSink; 5] = [
+        (
+            "outbox_backlog",
+            "gauge",
+            "Journal rows not yet delivered to the sink.",
+            |o| o.backlog as f64,
+        ),
+        (
+            "outbox_backlog_age_seconds",
+            "gauge",
+            "Age of the oldest undelivered row read by the outbox.",
+            |o| o.backlog_age_seconds,
+        ),
+        (
+            "outbox_delivered_total",
+            "counter",
+            "Journal rows delivered to the sink.",
+            |o| o.forward.delivered as f64,
+        ),
+        (
+            "outbox_cursor",
+            "gauge",
+            "Everything at or below this journal id is delivered.",
+            |o| o.cursor as f64,
+        ),
+        (
+            "outbox_skipped_total",
+            "counter",
+            "Journal rows that could not be decoded for forwarding.",
+            |o| o.skipped as f64,
+        ),
+    ];
+    for (name, kind, help, value) in per_sink {
+        let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} {kind}");
+        for o in outboxes {
+            let _ = writeln!(out, "ykc_{name}{{sink=\"{}\"}} {}", o.sink, value(o));
+        }
     }
 }

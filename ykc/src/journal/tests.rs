@@ -349,6 +349,18 @@ fn skip_buckets(path: &std::path::Path, buckets: i64) {
     assert_eq!(busy, 0, "the checkpoint completed");
 }
 
+/// Opens the journal at `path`, appends `count` random rows (numbered from `*n`), closes it.
+async fn fill(path: &std::path::Path, rng: &mut Rng, piles: u64, n: &mut u64, count: usize) {
+    let j = Journal::open(JournalConfig::new(path)).expect("open");
+    for _ in 0..count {
+        j.append(random_entry(rng, piles, *n))
+            .await
+            .expect("append");
+        *n += 1;
+    }
+    j.flush().await.expect("flush");
+}
+
 #[tokio::test]
 async fn pile_queries_match_a_brute_force_scan_across_buckets() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -357,15 +369,7 @@ async fn pile_queries_match_a_brute_force_scan_across_buckets() {
     let piles = 300;
     let mut n = 0;
     for round in 0..12 {
-        let j = Journal::open(JournalConfig::new(&path)).expect("open");
-        for _ in 0..1_500 {
-            j.append(random_entry(&mut rng, piles, n))
-                .await
-                .expect("append");
-            n += 1;
-        }
-        j.flush().await.expect("flush");
-        drop(j);
+        fill(&path, &mut rng, piles, &mut n, 1_500).await;
         skip_buckets(&path, 1 + round % 3);
     }
     integrity(&path);
@@ -380,15 +384,7 @@ async fn pile_queries_hold_after_retention() {
     let piles = 50;
     let mut n = 0;
     for _ in 0..6 {
-        let j = Journal::open(JournalConfig::new(&path)).expect("open");
-        for _ in 0..3_000 {
-            j.append(random_entry(&mut rng, piles, n))
-                .await
-                .expect("append");
-            n += 1;
-        }
-        j.flush().await.expect("flush");
-        drop(j);
+        fill(&path, &mut rng, piles, &mut n, 3_000).await;
         skip_buckets(&path, 1);
     }
     let before = all_rows(&path).len();
@@ -410,15 +406,7 @@ async fn a_torn_write_ahead_log_recovers_to_a_consistent_index() {
     let mut rng = Rng(23);
     let piles = 200;
     let mut n = 0;
-    let j = Journal::open(JournalConfig::new(&path)).expect("open");
-    for _ in 0..4_000 {
-        j.append(random_entry(&mut rng, piles, n))
-            .await
-            .expect("append");
-        n += 1;
-    }
-    j.flush().await.expect("flush");
-    drop(j);
+    fill(&path, &mut rng, piles, &mut n, 4_000).await;
     skip_buckets(&path, 1);
     let kept = all_rows(&path).len();
     // The journal stays open while its files are copied, as a kill -9 leaves them: the last
