@@ -66,9 +66,17 @@ pub fn ykc_bin() -> PathBuf {
         let release = profile_dir.file_name().is_some_and(|n| n == "release");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "ykc", "--bin", "ykc", "--target-dir"])
-            .arg(target_dir)
-            .current_dir(crate::root());
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "ykc",
+            "--bin",
+            "ykc",
+            "--target-dir",
+        ])
+        .arg(target_dir)
+        .current_dir(crate::root());
         if release {
             cmd.arg("--release");
         }
@@ -113,19 +121,34 @@ impl Gateway {
 
     /// [`Gateway::start`] with the journal at `journal`.
     pub async fn start_with_journal(work: &Path, journal: &Path, extra: &[&str]) -> Gateway {
+        Gateway::start_wrapped(work, journal, &[], extra).await
+    }
+
+    /// [`Gateway::start_with_journal`], run through `wrapper` (a command line that ends by
+    /// executing its arguments, e.g. `sh -c '…; exec "$0" "$@"'`): the ykc binary and its
+    /// options follow it.
+    pub async fn start_wrapped(
+        work: &Path,
+        journal: &Path,
+        wrapper: &[&str],
+        extra: &[&str],
+    ) -> Gateway {
         let (tcp, http) = (free_port(), free_port());
-        let mut args: Vec<String> = [
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--auto-verification",
-            "true",
-            "--auto-transaction-record-confirm",
-            "true",
-            "--journal",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut args: Vec<String> = wrapper.iter().map(|s| s.to_string()).collect();
+        args.push(ykc_bin().display().to_string());
+        args.extend(
+            [
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--auto-verification",
+                "true",
+                "--auto-transaction-record-confirm",
+                "true",
+                "--journal",
+            ]
+            .map(String::from),
+        );
         args.push(journal.display().to_string());
         args.extend(["--tcp-port".into(), tcp.to_string()]);
         args.extend(["--http-port".into(), http.to_string()]);
@@ -158,8 +181,9 @@ impl Gateway {
             .append(true)
             .open(&self.log)
             .expect("gateway log");
-        let child = Command::new(ykc_bin())
-            .args(&self.args)
+        let (program, args) = self.args.split_first().expect("a command line");
+        let child = Command::new(program)
+            .args(args)
             .env("YKC_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log fd"))
@@ -169,7 +193,11 @@ impl Gateway {
         self.child = Some(child);
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(20) {
-            if let Some(st) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(st) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 self.child = None;
                 panic!("ykc serve exited at start ({st}):\n{}", self.log_tail());
             }
@@ -309,9 +337,13 @@ impl Drop for Gateway {
 
 /// The value of `series` (name with its labels, exactly as printed) in Prometheus text.
 pub fn prom_value(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
 
 /// The transaction serial of a forwarded 0x3B payload: top level, else in `body_data`.
@@ -631,7 +663,14 @@ impl JetStreamServer {
     pub async fn restart(&mut self) {
         assert!(self.child.is_none(), "restart of a running nats-server");
         let child = Command::new(nats_binary())
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(&self.store)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -686,10 +725,7 @@ pub async fn stream_messages(url: &str, stream: &str) -> Vec<(String, Option<Str
     let mut out = Vec::new();
     for seq in first..=last {
         if let Ok(m) = st.get_raw_message(seq).await {
-            let id = m
-                .headers
-                .get("Nats-Msg-Id")
-                .map(|v| v.as_str().to_string());
+            let id = m.headers.get("Nats-Msg-Id").map(|v| v.as_str().to_string());
             let body = serde_json::from_slice(&m.payload).unwrap_or_default();
             out.push((m.subject.to_string(), id, body));
         }
@@ -760,7 +796,13 @@ impl ScriptedPile {
         resend: Duration,
     ) -> ScriptedPile {
         let log: Arc<Mutex<PileLog>> = Arc::default();
-        let task = tokio::spawn(pile_loop(addr, pile.to_string(), heartbeat, resend, log.clone()));
+        let task = tokio::spawn(pile_loop(
+            addr,
+            pile.to_string(),
+            heartbeat,
+            resend,
+            log.clone(),
+        ));
         ScriptedPile {
             log,
             task,
@@ -909,7 +951,9 @@ fn on_frame(f: &ykc::OwnedFrame, log: &Mutex<PileLog>) {
             let v = ykc::answer::body_json(&m);
             let ok = v["confirm_result"]["name"] == "success" || v["confirm_result"] == 0;
             if let (Some(s), true) = (v["transaction_serial"].as_str(), ok) {
-                l.confirmed.entry(s.to_string()).or_insert_with(Instant::now);
+                l.confirmed
+                    .entry(s.to_string())
+                    .or_insert_with(Instant::now);
             }
         }
         _ => {}

@@ -160,7 +160,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             None => None,
             Some("online") => Some(Event::Online),
             Some("offline") => Some(Event::Offline),
-            Some(other) => return Err(bad(9, format!("event `{other}` is neither online nor offline"))),
+            Some(other) => {
+                return Err(bad(
+                    9,
+                    format!("event `{other}` is neither online nor offline"),
+                ))
+            }
         },
         peer: r.get(10)?,
         forward: r.get(11)?,

@@ -549,8 +549,5 @@ fn journal_off_changes_the_confirmation_rule() {
     assert_eq!(c.confirm_rule(), ConfirmAfter::Sink);
     c.confirm_after = Some(ConfirmAfter::Journal);
     assert!(c.validate().is_err());
-    assert_eq!(
-        ServeConfig::default().confirm_rule(),
-        ConfirmAfter::Journal
-    );
+    assert_eq!(ServeConfig::default().confirm_rule(), ConfirmAfter::Journal);
 }
