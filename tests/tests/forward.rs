@@ -22,6 +22,8 @@ use ykc_tests::parts::{free_port, NatsServer};
 
 fn frame(frame_type: u8) -> Payload {
     Payload::Frame(Forwarded {
+        id: None,
+        transaction_serial: None,
         frame_type,
         pile_code: Some("32010200000001".into()),
         direction: ykc::Direction::Up,
@@ -38,6 +40,7 @@ fn frame(frame_type: u8) -> Payload {
 
 fn event(kind: EventKind) -> Payload {
     Payload::Event {
+        id: None,
         kind,
         pile_code: "32010200000001".into(),
         connection_id: 42,

@@ -27,6 +27,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/piles", get(piles))
         .route("/piles/{pile}", get(pile))
         .route("/piles/{pile}/commands/{frame}", post(command))
+        .route("/piles/{pile}/frames", get(super::history::frames))
         .route("/proxy/{code}", post(proxy))
         .with_state(shared)
 }
@@ -49,7 +50,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn error(status: StatusCode, reason: impl Into<String>, field: Option<String>) -> ApiError {
+pub(super) fn error(
+    status: StatusCode,
+    reason: impl Into<String>,
+    field: Option<String>,
+) -> ApiError {
     ApiError {
         status,
         reason: reason.into(),
@@ -65,15 +70,17 @@ async fn healthz(State(s): State<Arc<Shared>>) -> Json<Value> {
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
+    let outboxes: Vec<_> = s.outboxes.iter().map(|o| o.stats()).collect();
     let fwd: Vec<_> = s
         .forwarders
         .iter()
-        .map(|f| (f.config().kind, f.stats()))
+        .map(|f| (f.config().kind.as_str(), f.stats()))
+        .chain(outboxes.iter().map(|o| (o.sink, o.forward.clone())))
         .collect();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(s.gauges(), &fwd),
-    )
+    let mut text = s.metrics.render(s.gauges(), &fwd);
+    let journal = s.journal.as_ref().map(|j| j.stats());
+    super::metrics::render_journal(&mut text, journal, &outboxes);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 async fn piles(State(s): State<Arc<Shared>>) -> Json<Value> {

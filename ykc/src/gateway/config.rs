@@ -239,11 +239,11 @@ serve_options! {
     "Journal and delivery" {
         /// SQLite journal of every frame, `off` = none (YAML journal.path) [default: ykc-data/journal.db]
         journal: String = DEFAULT_JOURNAL.to_owned(), "PATH|off";
-        /// Prune journal rows older than this, e.g. 30d (YAML journal.max_age) [default: keep]
+        /// Prune journal rows older than this, e.g. 30d; unset keeps them (YAML journal.max_age)
         journal_max_age: Option<Span> = None, "AGE";
         /// Prune the oldest rows above this many bytes, 0 = no limit (YAML journal.max_bytes) [default: 0]
         journal_max_bytes: u64 = 0, "BYTES";
-        /// Confirm 0x3B once `journal`ed (fsync) or once every `sink` has it (YAML billing.confirm_after) [default: journal, sink without a journal]
+        /// Confirm 0x3B once `journal`ed (fsync) or once every `sink` has it; unset: journal, or sink without a journal (YAML billing.confirm_after)
         confirm_after: Option<ConfirmAfter> = None, "WHEN";
         /// Publish to NATS JetStream with acks and Nats-Msg-Id (YAML nats.jetstream) [default: false]
         jetstream: bool = false, "BOOL";

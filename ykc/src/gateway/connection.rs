@@ -11,12 +11,14 @@
 //! reused buffer (`Framed` would hold two 8 KiB buffers; a frame is at most 259 bytes), and the
 //! state used only while a frame is handled is boxed, so an idle pile does not carry it.
 
+use super::billing::{self, Confirmation};
 use super::forward::{raw_hex, rfc3339_now, EventKind, Forwarded, Payload};
 use super::registry::{Outbound, PileInfo, Presence};
-use super::session::{Action, Clock, CloseReason, Dropped, Reply, Session};
+use super::session::{Action, Clock, CloseReason, Dropped, Reply, Session, MAX_HELD};
 use super::Shared;
 use crate::codec::{FrameCodec, OutFrame, StreamItem};
 use crate::header::OwnedFrame;
+use crate::journal::{Durable, Entry, Event, JournalError};
 use crate::{Bcd, Direction, Message};
 use bytes::BytesMut;
 use futures::StreamExt;
@@ -60,6 +62,7 @@ pub(super) fn serve(
 ) -> impl std::future::Future<Output = ()> + Send {
     let (read, writer) = stream.into_split();
     let (tx, commands) = mpsc::channel(COMMAND_QUEUE);
+    let (confirm, confirmations) = mpsc::channel(MAX_HELD);
     let (kick, kicked) = oneshot::channel();
     let conn = Connection {
         reader: FramedRead::with_capacity(read, codec(&shared.config), READ_BUFFER),
@@ -68,13 +71,14 @@ pub(super) fn serve(
         session: Session::new(Instant::now()),
         registration: None,
         tx,
+        confirm,
         kick: Some(kick),
         close: false,
         id,
         peer,
         shared,
     };
-    conn.run(commands, kicked, shutdown)
+    conn.run(commands, confirmations, kicked, shutdown)
 }
 
 struct Connection {
@@ -87,6 +91,8 @@ struct Connection {
     registration: Option<Registration>,
     /// The registry hands a clone to REST commands.
     tx: mpsc::Sender<Box<Outbound>>,
+    /// Handed to the tasks that wait for a transaction record to be durable.
+    confirm: mpsc::Sender<Confirmation>,
     /// Given to the registry at login: a newer login of the same pile fires it.
     kick: Option<oneshot::Sender<()>>,
     close: bool,
@@ -102,6 +108,7 @@ impl Connection {
     fn run(
         mut self,
         mut commands: mpsc::Receiver<Box<Outbound>>,
+        mut confirmations: mpsc::Receiver<Confirmation>,
         mut kicked: oneshot::Receiver<()>,
         shutdown: CancellationToken,
     ) -> impl std::future::Future<Output = ()> + Send {
@@ -129,6 +136,7 @@ impl Connection {
                         Some(Ok(StreamItem::Frame(f))) => Box::pin(self.on_frame(f)).await,
                     },
                     Some(cmd) = commands.recv() => Box::pin(self.on_command(*cmd)).await,
+                    Some((ticket, delivered)) = confirmations.recv() => Box::pin(self.on_confirmed(ticket, delivered)).await,
                     _ = &mut kicked => {
                         info!(conn_id = id, %peer, pile = self.session.pile_text(), "closing: the pile logged in on a newer connection");
                         // The newer connection owns the registry entry now.
@@ -159,35 +167,94 @@ impl Connection {
             r.presence.touch();
         }
         let actions = self.session.on_frame(&self.shared.policy, &f, Clock::now());
+        let mut durable = self.journal_received(&f, &actions).await;
         for action in actions {
-            self.act(&f, action).await;
+            self.act(&f, action, &mut durable).await;
+        }
+    }
+
+    /// Journals a received frame (with the journal on): queued in order with everything else
+    /// of this connection. For a record to confirm, returns its [`Durable`] (or why there is
+    /// none); the only wait here is for room in the journal's queue, never for a sink.
+    async fn journal_received(
+        &self,
+        f: &OwnedFrame,
+        actions: &[Action],
+    ) -> Option<Result<Durable, JournalError>> {
+        let journal = self.shared.journal.as_ref()?;
+        let forward = actions
+            .iter()
+            .any(|a| matches!(a, Action::Forward(_) | Action::ForwardDurable { .. }));
+        let durable = actions
+            .iter()
+            .any(|a| matches!(a, Action::ForwardDurable { .. }));
+        let entry = billing::received(f, self.pile_code(), self.id, forward);
+        if durable {
+            return Some(journal.submit(entry).await);
+        }
+        if let Err(e) = journal.append(entry).await {
+            warn!(conn_id = self.id, error = %e, "frame not journaled");
+        }
+        None
+    }
+
+    fn pile_code(&self) -> Option<String> {
+        self.session.pile().map(|p| Bcd(p).to_string())
+    }
+
+    /// A held confirmation's outcome: send the 0x40, or count the record as unconfirmed (the
+    /// pile keeps it and sends it again).
+    async fn on_confirmed(&mut self, ticket: u64, delivered: bool) {
+        if !delivered {
+            self.shared
+                .metrics
+                .billing_unconfirmed
+                .fetch_add(1, Relaxed);
+            warn!(
+                conn_id = self.id,
+                pile = self.session.pile_text(),
+                "transaction record not confirmed: it is not durable; the pile will resend it"
+            );
+        }
+        if let Some(ack) = self.session.on_delivered(ticket, delivered) {
+            self.reply(ack).await;
         }
     }
 
     /// Carries out one of the session's actions for frame `f`.
-    async fn act(&mut self, f: &OwnedFrame, action: Action) {
+    async fn act(
+        &mut self,
+        f: &OwnedFrame,
+        action: Action,
+        durable: &mut Option<Result<Durable, JournalError>>,
+    ) {
         match action {
             Action::Send(reply) => self.reply(reply).await,
             Action::Forward(m) => {
+                // With a journal the outbox forwards the journaled row; without, the queue.
                 if let Some(p) = self.frame_payload(Direction::Up, f, &m) {
                     self.shared.forwarders.forward(p);
                 }
             }
-            Action::ForwardDurable(m) => {
-                let delivered = match self.frame_payload(Direction::Up, f, &m) {
-                    Some(p) => self.shared.forwarders.forward_durable(p).await,
-                    // No backend: nowhere to hand it on; confirmed, as the Go proxy does.
-                    None => self.shared.forwarders.is_empty(),
-                };
-                if !delivered {
-                    self.shared
-                        .metrics
-                        .billing_unconfirmed
-                        .fetch_add(1, Relaxed);
-                    warn!(conn_id = self.id, pile = self.session.pile_text(), "transaction record not confirmed: forwarding failed; the pile will resend it");
-                }
-                if let Some(ack) = self.session.on_delivered(delivered) {
-                    self.reply(ack).await;
+            Action::ForwardDurable { message, ticket } => {
+                let tx = self.confirm.clone();
+                match durable.take() {
+                    Some(Ok(d)) => billing::confirm_journaled(
+                        &self.shared,
+                        d,
+                        self.pile_code(),
+                        self.id,
+                        ticket,
+                        tx,
+                    ),
+                    Some(Err(e)) => {
+                        warn!(conn_id = self.id, error = %e, "transaction record not journaled");
+                        self.on_confirmed(ticket, false).await;
+                    }
+                    None => {
+                        let p = self.frame_payload(Direction::Up, f, &message);
+                        billing::confirm_forwarded(&self.shared, p, ticket, tx);
+                    }
                 }
             }
             Action::Register { pile } => self.register(pile, f),
@@ -262,7 +329,12 @@ impl Connection {
             return false;
         }
         self.shared.metrics.frame_out(code);
-        if !self.shared.forwarders.is_empty() {
+        if let Some(journal) = &self.shared.journal {
+            let entry = billing::sent(&self.wbuf, self.pile_code(), self.id);
+            if let Err(e) = journal.append(entry).await {
+                warn!(conn_id = self.id, error = %e, "frame not journaled");
+            }
+        } else if !self.shared.forwarders.is_empty() {
             let raw = raw_hex(&[&self.wbuf]);
             if let Some(p) = self.payload(Direction::Down, code, seq, raw, message) {
                 self.shared.forwarders.forward(p);
@@ -360,6 +432,8 @@ impl Connection {
             .inspect_err(|e| warn!(conn_id = self.id, code, error = %e, "frame not forwarded"))
             .ok()?;
         Some(Payload::Frame(Forwarded {
+            id: None,
+            transaction_serial: None,
             frame_type: code,
             pile_code: self.session.pile().map(|p| Bcd(p).to_string()),
             direction,
@@ -394,7 +468,17 @@ struct Registration {
 
 impl Registration {
     fn event(&self, kind: EventKind) {
+        if let Some(journal) = &self.shared.journal {
+            let event = match kind {
+                EventKind::Online => Event::Online,
+                EventKind::Offline => Event::Offline,
+            };
+            let (pile, peer) = (Bcd(self.pile).to_string(), self.peer.to_string());
+            journal.append_later(Entry::event(event, pile, self.conn_id, peer));
+            return;
+        }
         self.shared.forwarders.forward(Payload::Event {
+            id: None,
             kind,
             pile_code: Bcd(self.pile).to_string(),
             connection_id: self.conn_id,
@@ -445,8 +529,9 @@ mod tests {
         let (stream, peer) = listener.accept().await.expect("accept");
         let task = serve(shared, stream, peer, 1, CancellationToken::new());
         let size = std::mem::size_of_val(&task);
-        // 784 bytes before the session was layered; 736 now.
-        assert!(size <= 784, "connection task future: {size} bytes");
+        // 784 bytes before the session was layered; 736 after; 800 with the channel on which
+        // billing confirmations come back (a record's wait runs in a task of its own).
+        assert!(size <= 800, "connection task future: {size} bytes");
     }
 
     #[tokio::test]

@@ -40,4 +40,5 @@ pub use payload::{
 };
 pub use queue::Forwarder;
 pub(crate) use sink::Sink;
+pub(crate) use stats::Counters;
 pub use stats::{ForwardStats, LATENCY_BUCKETS};

@@ -83,7 +83,7 @@ impl Metrics {
     pub fn render(
         &self,
         gauges: Gauges,
-        forward: &[(super::forward::SinkKind, super::forward::ForwardStats)],
+        forward: &[(&'static str, super::forward::ForwardStats)],
     ) -> String {
         let mut out = String::new();
         let mut gauge = |name: &str, help: &str, kind: &str, v: u64| {
@@ -184,8 +184,7 @@ impl Metrics {
         if !forward.is_empty() {
             let _ = writeln!(out, "# HELP ykc_forward_total Forwarding outcomes by sink.\n# TYPE ykc_forward_total counter");
         }
-        for (kind, f) in forward {
-            let sink = kind.as_str();
+        for (sink, f) in forward {
             for (what, n) in [
                 ("enqueued", f.enqueued),
                 ("delivered", f.delivered),
@@ -202,8 +201,7 @@ impl Metrics {
         if !forward.is_empty() {
             let _ = writeln!(out, "# HELP ykc_forward_latency_seconds Forwarding latency by sink.\n# TYPE ykc_forward_latency_seconds histogram");
         }
-        for (kind, f) in forward {
-            let sink = kind.as_str();
+        for (sink, f) in forward {
             for (le, n) in &f.latency_buckets {
                 let _ = writeln!(
                     out,
@@ -213,5 +211,104 @@ impl Metrics {
             let _ = writeln!(out, "ykc_forward_latency_seconds_bucket{{sink=\"{sink}\",le=\"+Inf\"}} {}\nykc_forward_latency_seconds_sum{{sink=\"{sink}\"}} {}\nykc_forward_latency_seconds_count{{sink=\"{sink}\"}} {}", f.latency_count, f.latency_sum_seconds, f.latency_count);
         }
         out
+    }
+}
+
+/// The journal's and the outboxes' lines of `/metrics`, appended to `out`.
+pub fn render_journal(
+    out: &mut String,
+    journal: Option<&crate::journal::JournalStats>,
+    outboxes: &[super::outbox::OutboxStats],
+) {
+    use std::fmt::Write as _;
+    if let Some(j) = journal {
+        for (name, kind, help, v) in [
+            (
+                "journal_rows_total",
+                "counter",
+                "Rows committed to the journal.",
+                j.committed.load(Relaxed),
+            ),
+            (
+                "journal_commits_total",
+                "counter",
+                "Journal transactions committed (group commits).",
+                j.batches.load(Relaxed),
+            ),
+            (
+                "journal_commit_failures_total",
+                "counter",
+                "Journal transactions that failed (a full disk, an I/O error).",
+                j.failed_batches.load(Relaxed),
+            ),
+            (
+                "journal_dropped_total",
+                "counter",
+                "Rows not journaled after repeated failures (never a confirmed record).",
+                j.dropped.load(Relaxed),
+            ),
+            (
+                "journal_pruned_total",
+                "counter",
+                "Rows removed by retention.",
+                j.pruned.load(Relaxed),
+            ),
+            (
+                "journal_failing",
+                "gauge",
+                "1 while journal commits fail: transaction records are not confirmed.",
+                u64::from(j.failing.load(Relaxed)),
+            ),
+            (
+                "journal_last_id",
+                "gauge",
+                "Id of the last committed row.",
+                j.last_id.load(Relaxed),
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP ykc_{name} {help}\n# TYPE ykc_{name} {kind}\nykc_{name} {v}"
+            );
+        }
+    }
+    if outboxes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "# HELP ykc_outbox_backlog Journal rows not yet delivered to the sink.\n# TYPE ykc_outbox_backlog gauge");
+    for o in outboxes {
+        let _ = writeln!(
+            out,
+            "ykc_outbox_backlog{{sink=\"{}\"}} {}",
+            o.sink, o.backlog
+        );
+    }
+    let _ = writeln!(out, "# HELP ykc_outbox_backlog_age_seconds Age of the oldest undelivered row read by the outbox.\n# TYPE ykc_outbox_backlog_age_seconds gauge");
+    for o in outboxes {
+        let _ = writeln!(
+            out,
+            "ykc_outbox_backlog_age_seconds{{sink=\"{}\"}} {}",
+            o.sink, o.backlog_age_seconds
+        );
+    }
+    let _ = writeln!(out, "# HELP ykc_outbox_delivered_total Journal rows delivered to the sink.\n# TYPE ykc_outbox_delivered_total counter");
+    for o in outboxes {
+        let _ = writeln!(
+            out,
+            "ykc_outbox_delivered_total{{sink=\"{}\"}} {}",
+            o.sink, o.forward.delivered
+        );
+    }
+    let _ = writeln!(out, "# HELP ykc_outbox_cursor Everything at or below this journal id is delivered.\n# TYPE ykc_outbox_cursor gauge");
+    for o in outboxes {
+        let _ = writeln!(out, "ykc_outbox_cursor{{sink=\"{}\"}} {}", o.sink, o.cursor);
+    }
+    let _ = writeln!(out, "# HELP ykc_outbox_skipped_total Journal rows that could not be decoded for forwarding.\n# TYPE ykc_outbox_skipped_total counter");
+    for o in outboxes {
+        let _ = writeln!(
+            out,
+            "ykc_outbox_skipped_total{{sink=\"{}\"}} {}",
+            o.sink, o.skipped
+        );
     }
 }

@@ -17,11 +17,14 @@
 
 pub mod api;
 pub mod args;
+mod billing;
 pub mod config;
 mod connection;
 pub mod forward;
+mod history;
 mod listener;
 pub mod metrics;
+pub mod outbox;
 pub mod registry;
 pub mod session;
 mod shutdown;
@@ -39,9 +42,6 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
-
-/// How long `ykc serve` waits for connections and forwarders on Ctrl-C / SIGTERM.
-pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +81,8 @@ pub struct Shared {
     pub connections: Arc<Semaphore>,
     /// The journal of every frame (none with `journal: off`).
     pub journal: Option<Journal>,
+    /// With a journal, forwarding reads from it: one outbox per sink (and `forwarders` is empty).
+    pub outboxes: outbox::Outboxes,
 }
 
 impl Shared {
@@ -94,9 +96,10 @@ impl Shared {
     }
 }
 
-async fn forwarders(config: &ServeConfig) -> Result<Forwarders, GatewayError> {
+/// One forwarding configuration per sink kind that has servers.
+fn forward_configs(config: &ServeConfig) -> Vec<ForwardConfig> {
     let (http, nats) = config.sinks();
-    let mut forwarders = Vec::new();
+    let mut out = Vec::new();
     for (kind, servers) in [(SinkKind::Http, http), (SinkKind::Nats, nats)] {
         if servers.is_empty() {
             continue;
@@ -110,9 +113,25 @@ async fn forwarders(config: &ServeConfig) -> Result<Forwarders, GatewayError> {
         fc.timeout = config.forward_timeout();
         fc.retries = config.forward_retries;
         fc.backoff = config.forward_backoff();
-        forwarders.push(Forwarder::new(fc).await?);
+        out.push(fc);
     }
-    Ok(forwarders.into())
+    out
+}
+
+/// Forwarding: the journal's outboxes, or without a journal the in-memory forwarders.
+async fn forwarding(
+    config: &ServeConfig,
+    journal: Option<&Journal>,
+) -> Result<(Forwarders, outbox::Outboxes), GatewayError> {
+    let mut forwarders = Vec::new();
+    let mut outboxes = Vec::new();
+    for fc in forward_configs(config) {
+        match journal {
+            Some(j) => outboxes.push(outbox::Outbox::start(fc, j.clone()).await?),
+            None => forwarders.push(Forwarder::new(fc).await?),
+        }
+    }
+    Ok((forwarders.into(), outbox::Outboxes(outboxes)))
 }
 
 fn policy(config: &ServeConfig) -> Result<Policy, GatewayError> {
@@ -157,10 +176,13 @@ fn journal(config: &ServeConfig) -> Result<Option<Journal>, GatewayError> {
 }
 
 async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
+    let journal = journal(&config)?;
+    let (forwarders, outboxes) = forwarding(&config, journal.as_ref()).await?;
     Ok(Shared {
-        journal: journal(&config)?,
+        journal,
+        outboxes,
         policy: policy(&config)?,
-        forwarders: forwarders(&config).await?,
+        forwarders,
         connections: Arc::new(Semaphore::new(config.max_connections as usize)),
         registry: Default::default(),
         metrics: Default::default(),
@@ -221,13 +243,15 @@ fn local(l: &TcpListener, addr: &str) -> Result<SocketAddr, GatewayError> {
     })
 }
 
-/// Runs the gateway until Ctrl-C or SIGTERM, then shuts it down within [`SHUTDOWN_GRACE`].
+/// Runs the gateway until Ctrl-C or SIGTERM, then shuts it down within `shutdown_grace`:
+/// stop accepting, close the sessions, flush the journal, let the outbox drain.
 pub async fn run(config: ServeConfig) -> Result<(), GatewayError> {
+    let grace = config.shutdown_grace.0;
     let running = start(config).await?;
     shutdown::signalled().await;
-    info!("shutting down");
-    if !running.shutdown(SHUTDOWN_GRACE).await {
-        warn!(grace = ?SHUTDOWN_GRACE, "shutdown grace ran out: some connections or forwards were cut short");
+    info!(?grace, "shutting down");
+    if !running.shutdown(grace).await {
+        warn!(?grace, "shutdown grace ran out: undelivered rows stay in the journal for the next start (without a journal, queued forwards were lost)");
     }
     Ok(())
 }

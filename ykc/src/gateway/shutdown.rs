@@ -29,8 +29,9 @@ impl Running {
         self.shutdown.cancel();
     }
 
-    /// Stops (see [`Running::stop`]), waits for every connection and server task to end, then
-    /// drains the forwarders (the piles' offline events included), all within `grace`.
+    /// Stops (see [`Running::stop`]), waits for every connection and server task to end,
+    /// flushes the journal, then drains the outboxes or forwarders (the piles' offline events
+    /// included), all within `grace`. Whatever an outbox did not deliver stays in the journal.
     /// Returns whether everything finished in time.
     pub async fn shutdown(&self, grace: Duration) -> bool {
         let deadline = Instant::now() + grace;
@@ -39,9 +40,18 @@ impl Running {
         let ended = tokio::time::timeout_at(deadline, self.tasks.wait())
             .await
             .is_ok();
+        // Sessions are closed: whatever they queued is committed before the outbox's last look.
+        if let Some(j) = &self.shared.journal {
+            if let Err(e) = j.flush().await {
+                tracing::warn!(error = %e, "journal flush at shutdown failed");
+            }
+        }
         let left = deadline.saturating_duration_since(Instant::now());
-        let drained = self.shared.forwarders.shutdown(left).await;
-        ended && drained
+        let (forwarded, outboxed) = tokio::join!(
+            self.shared.forwarders.shutdown(left),
+            self.shared.outboxes.shutdown(left)
+        );
+        ended && forwarded && outboxed
     }
 
     /// A token cancelled when the gateway stops (for tasks that should stop with it).

@@ -282,6 +282,24 @@ impl Journal {
         self.tx.send(cmd).await.map_err(|_| JournalError::Closed)
     }
 
+    /// Queues a row without waiting, for places that cannot wait (a `Drop`): when the queue is
+    /// full, a task appends it once there is room. Must run inside a tokio runtime.
+    pub fn append_later(&self, entry: Entry) {
+        let cmd = Command::Append { entry, done: None };
+        match self.tx.try_send(cmd) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(cmd)) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(cmd).await; // closed: the gateway is going down
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("journal closed; pile event not recorded");
+            }
+        }
+    }
+
     /// Queues a row and resolves with its journal id once it is committed and fsynced.
     pub async fn append_durable(&self, entry: Entry) -> Result<i64, JournalError> {
         self.submit(entry).await?.wait().await

@@ -29,8 +29,24 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     i64::try_from(since.as_millis()).map_err(|_| format!("`{text}` is too far away"))
 }
 
-/// The row as the parse envelope with a `journal` object first.
+/// The row as the parse envelope with a `journal` object first; a pile event as
+/// `{"journal": {…}, "event": "online", "pile_code": …, "remote_addr": …}`.
 pub fn row_json(row: &Row, lang: Lang) -> Value {
+    let journal = json!({
+        "id": row.id,
+        "time": time_text(row.entry.time_ms),
+        "direction": dir_text(row.entry.direction),
+        "connection": row.entry.conn,
+        "pile": row.entry.pile,
+    });
+    if let Some(event) = row.entry.event {
+        return json!({
+            "journal": journal,
+            "event": event.as_str(),
+            "pile_code": row.entry.pile,
+            "remote_addr": row.entry.peer,
+        });
+    }
     let (envelope, _) = Envelope::parse(&row.entry.raw, lang);
     let mut fields = match serde_json::to_value(&envelope) {
         Ok(Value::Object(m)) => m,
@@ -38,15 +54,8 @@ pub fn row_json(row: &Row, lang: Lang) -> Value {
         // rather than print nothing or take the process down.
         other => Map::from_iter([("envelope_error".to_owned(), json!(format!("{other:?}")))]),
     };
-    let meta = json!({
-        "id": row.id,
-        "time": time_text(row.entry.time_ms),
-        "direction": dir_text(row.entry.direction),
-        "connection": row.entry.conn,
-        "pile": row.entry.pile,
-    });
     let mut obj = Map::with_capacity(fields.len() + 1);
-    obj.insert("journal".to_owned(), meta);
+    obj.insert("journal".to_owned(), journal);
     obj.append(&mut fields);
     Value::Object(obj)
 }

@@ -17,6 +17,12 @@ pub const SUBJECT_PREFIX: &str = "charge.proxy.ykc";
 /// One decoded frame as the backend receives it.
 #[derive(Debug, Clone)]
 pub struct Forwarded {
+    /// The stable id of a journaled frame (`<journal uid>-<journal id>`): the same on every
+    /// redelivery, also sent as `Idempotency-Key` / `Nats-Msg-Id`. None without a journal.
+    pub id: Option<String>,
+    /// For a transaction record: the fields its confirmation copies (the transaction serial),
+    /// so the backend can recognise a record the pile sent twice.
+    pub transaction_serial: Option<String>,
     /// The frame type byte (0x13 real-time data, 0x3B transaction record, …).
     pub frame_type: u8,
     /// The pile the connection logged in as, when it has.
@@ -61,6 +67,8 @@ pub enum Payload {
     Frame(Forwarded),
     /// A pile came online or went offline.
     Event {
+        /// The stable id of a journaled event (see [`Forwarded::id`]).
+        id: Option<String>,
         /// Online or offline.
         kind: EventKind,
         /// The pile.
@@ -118,6 +126,14 @@ impl Payload {
         }
     }
 
+    /// The stable id, when journaled.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Payload::Frame(f) => f.id.as_deref(),
+            Payload::Event { id, .. } => id.as_deref(),
+        }
+    }
+
     /// The JSON body the sinks receive (one compact object, see the `Serialize` impl).
     pub fn to_json(&self) -> Result<Vec<u8>, ForwardError> {
         serde_json::to_vec(self).map_err(|e| ForwardError::Encode(e.to_string()))
@@ -144,6 +160,8 @@ impl Serialize for SeqHex {
 
 #[derive(serde::Serialize)]
 struct FrameJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     event: &'static str,
     frame_type: TypeHex,
     pile_code: Option<&'a str>,
@@ -153,11 +171,15 @@ struct FrameJson<'a> {
     received_at: &'a str,
     connection_id: u64,
     raw_hex: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transaction_serial: Option<&'a str>,
     body_data: &'a RawValue,
 }
 
 #[derive(serde::Serialize)]
 struct EventJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     event: &'static str,
     pile_code: &'a str,
     connection_id: u64,
@@ -170,11 +192,14 @@ struct EventJson<'a> {
 /// "sequence_hex":"0C00","received_at":"…","connection_id":7,"raw_hex":"68…","body_data":{…}}`
 /// (`sequence_number` is the two bytes read little-endian; `frame_type`, `sequence_*` and
 /// `body_data` are spelled as in `ykc parse`), an event as
-/// `{"event":"online","pile_code":"…","connection_id":7,"remote_addr":"…","at":"…"}`.
+/// `{"event":"online","pile_code":"…","connection_id":7,"remote_addr":"…","at":"…"}`. Journaled
+/// payloads start with `"id":"<journal uid>-<journal id>"`; a transaction record also carries
+/// `"transaction_serial"` before `body_data`.
 impl Serialize for Payload {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Payload::Frame(f) => FrameJson {
+                id: f.id.as_deref(),
                 event: "frame",
                 frame_type: TypeHex(f.frame_type),
                 pile_code: f.pile_code.as_deref(),
@@ -184,16 +209,19 @@ impl Serialize for Payload {
                 received_at: &f.received_at,
                 connection_id: f.connection_id,
                 raw_hex: &f.raw_hex,
+                transaction_serial: f.transaction_serial.as_deref(),
                 body_data: &f.body_data,
             }
             .serialize(s),
             Payload::Event {
+                id,
                 kind,
                 pile_code,
                 connection_id,
                 remote_addr,
                 at,
             } => EventJson {
+                id: id.as_deref(),
                 event: kind.as_str(),
                 pile_code,
                 connection_id: *connection_id,
@@ -256,6 +284,8 @@ mod tests {
 
     fn frame() -> Payload {
         Payload::Frame(Forwarded {
+            id: None,
+            transaction_serial: None,
             frame_type: 0x3B,
             pile_code: Some("32010200000001".into()),
             direction: Direction::Up,
@@ -282,6 +312,7 @@ mod tests {
     #[test]
     fn event_json_and_routes() {
         let p = Payload::Event {
+            id: None,
             kind: EventKind::Offline,
             pile_code: "p".into(),
             connection_id: 3,

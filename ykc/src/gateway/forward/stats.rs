@@ -44,21 +44,21 @@ pub struct ForwardStats {
 
 /// The live counters behind [`ForwardStats`].
 #[derive(Debug, Default)]
-pub(super) struct Counters {
-    pub(super) enqueued: AtomicU64,
-    pub(super) delivered: AtomicU64,
-    pub(super) failed: AtomicU64,
-    pub(super) dropped_queue_full: AtomicU64,
-    pub(super) dropped_closed: AtomicU64,
-    pub(super) retries: AtomicU64,
-    pub(super) latency_sum_us: AtomicU64,
-    pub(super) latency_count: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) enqueued: AtomicU64,
+    pub(crate) delivered: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) dropped_queue_full: AtomicU64,
+    pub(crate) dropped_closed: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) latency_sum_us: AtomicU64,
+    pub(crate) latency_count: AtomicU64,
     /// Non-cumulative counts per bucket; the last one is `+Inf`.
-    pub(super) latency_buckets: [AtomicU64; 14],
+    pub(crate) latency_buckets: [AtomicU64; 14],
 }
 
 impl Counters {
-    pub(super) fn record_delivery(&self, took: Duration) {
+    pub(crate) fn record_delivery(&self, took: Duration) {
         let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.delivered.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_us.fetch_add(us, Ordering::Relaxed);
@@ -72,7 +72,7 @@ impl Counters {
         }
     }
 
-    pub(super) fn snapshot(&self, queued: usize) -> ForwardStats {
+    pub(crate) fn snapshot(&self, queued: usize) -> ForwardStats {
         let mut running = 0u64;
         let mut latency_buckets = Vec::with_capacity(self.latency_buckets.len());
         for (i, c) in self.latency_buckets.iter().enumerate() {

@@ -55,6 +55,10 @@ pub struct Policy {
     pub billing_model: Option<Map<String, Value>>,
 }
 
+/// Most confirmations one session holds while their records are made durable. A pile sends
+/// its next record only after the previous one's 0x40 or its 30 s retry, so a handful is plenty.
+pub const MAX_HELD: usize = 16;
+
 /// The clock, passed in so the session never reads it itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
@@ -94,9 +98,15 @@ pub enum Action {
     Send(Reply),
     /// Forward the frame just received (direction up), fire-and-forget.
     Forward(Message),
-    /// Forward the frame just received durably, then report the outcome with
-    /// [`Session::on_delivered`], which releases the held confirmation.
-    ForwardDurable(Message),
+    /// Forward the frame just received durably (the journal's fsync or the sinks' ack, per
+    /// policy), then report the outcome with [`Session::on_delivered`] and this ticket, which
+    /// releases the held confirmation. The session goes on meanwhile.
+    ForwardDurable {
+        /// The record.
+        message: Message,
+        /// Names the held confirmation in [`Session::on_delivered`].
+        ticket: u64,
+    },
     /// The pile logged in on this connection: register it (closing an older connection of the
     /// same pile) and announce it online.
     Register {
@@ -160,9 +170,10 @@ pub struct Session {
     pile: Option<[u8; 7]>,
     /// Commands written to the pile that wait for its reply.
     pending: Vec<(Message, Waiter)>,
-    /// The confirmation of a transaction record, held until its durable forward succeeded.
-    /// Boxed: it exists only while one record is being forwarded, not for every idle pile.
-    held: Option<Box<Reply>>,
+    /// Confirmations of transaction records, held until their durable forward succeeded, by
+    /// ticket. Empty (no allocation) for an idle pile; at most [`MAX_HELD`].
+    held: Vec<(u64, Reply)>,
+    next_ticket: u64,
     next_seq: u16,
     last_seq: Option<[u8; 2]>,
     seq_style: SequenceStyle,
@@ -176,7 +187,8 @@ impl Session {
         Session {
             pile: None,
             pending: Vec::new(),
-            held: None,
+            held: Vec::new(),
+            next_ticket: 0,
             next_seq: 0,
             last_seq: None,
             seq_style: SequenceStyle::Unknown,
@@ -260,8 +272,8 @@ impl Session {
         }
         if role == Some(Role::TransactionRecord) && policy.auto_transaction_record_confirm {
             // Billing data: confirmed only once it has been handed on durably.
-            self.held = reply_to(f, answer(&m, &Map::new())).map(Box::new);
-            out.push(Action::ForwardDurable(m));
+            let ticket = self.hold(reply_to(f, answer(&m, &Map::new())));
+            out.push(Action::ForwardDurable { message: m, ticket });
             return out;
         }
         let reply = auto_answer(policy, role, f, &m);
@@ -270,11 +282,27 @@ impl Session {
         out
     }
 
-    /// The outcome of the last [`Action::ForwardDurable`]: the held confirmation when the
-    /// record was delivered, nothing when it was not (the pile keeps the record and resends it).
-    pub fn on_delivered(&mut self, delivered: bool) -> Option<Reply> {
-        let held = self.held.take();
-        held.filter(|_| delivered).map(|r| *r)
+    /// The outcome of the [`Action::ForwardDurable`] with `ticket`: its held confirmation when
+    /// the record was delivered, nothing when it was not (the pile keeps the record and resends
+    /// it) or when the confirmation was given up (see [`MAX_HELD`]).
+    pub fn on_delivered(&mut self, ticket: u64, delivered: bool) -> Option<Reply> {
+        let i = self.held.iter().position(|(t, _)| *t == ticket)?;
+        let (_, reply) = self.held.swap_remove(i);
+        delivered.then_some(reply)
+    }
+
+    /// Holds a confirmation under a new ticket. Beyond [`MAX_HELD`] the oldest is given up: its
+    /// record stays durable where it is, only its 0x40 is not sent, so the pile resends it.
+    fn hold(&mut self, reply: Option<Reply>) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket = self.next_ticket.wrapping_add(1);
+        if let Some(reply) = reply {
+            if self.held.len() >= MAX_HELD {
+                self.held.remove(0);
+            }
+            self.held.push((ticket, reply));
+        }
+        ticket
     }
 
     /// Gives a command its sequence bytes: the next of this connection's counter, unless it

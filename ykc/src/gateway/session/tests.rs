@@ -94,7 +94,7 @@ fn sent(acts: &[Action]) -> Vec<(u8, [u8; 2])> {
 fn forwarded(acts: &[Action]) -> Vec<u8> {
     acts.iter()
         .filter_map(|a| match a {
-            Action::Forward(m) | Action::ForwardDurable(m) => Some(m.code()),
+            Action::Forward(m) | Action::ForwardDurable { message: m, .. } => Some(m.code()),
             _ => None,
         })
         .collect()
@@ -268,14 +268,38 @@ fn a_transaction_record_is_confirmed_only_after_the_durable_forward_succeeded() 
     let (p, t0) = (policy(), Instant::now());
     let mut s = logged_in(&p, t0);
     let acts = s.on_frame(&p, &record([5, 0]), clock(t0));
-    assert!(matches!(&acts[..], [Action::ForwardDurable(m)] if m.code() == 0x3B));
-    assert!(s.on_delivered(false).is_none(), "not delivered: no 0x40");
+    let [Action::ForwardDurable { message, ticket }] = &acts[..] else {
+        panic!("{acts:?}")
+    };
+    assert_eq!(message.code(), 0x3B);
+    let first = *ticket;
     assert!(
-        s.on_delivered(true).is_none(),
+        s.on_delivered(first, false).is_none(),
+        "not delivered: no 0x40"
+    );
+    assert!(
+        s.on_delivered(first, true).is_none(),
         "the refused confirmation is gone"
     );
-    s.on_frame(&p, &record([6, 0]), clock(t0));
-    let ack = s.on_delivered(true).expect("0x40 once delivered");
+    let tickets: Vec<u64> = [[6, 0], [7, 0]]
+        .iter()
+        .map(|seq| {
+            let acts = s.on_frame(&p, &record(*seq), clock(t0));
+            let ticket = acts.iter().find_map(|a| match a {
+                Action::ForwardDurable { ticket, .. } => Some(*ticket),
+                _ => None,
+            });
+            ticket.expect("the record is forwarded durably")
+        })
+        .collect();
+    // Confirmations come back in any order; each releases its own record's 0x40.
+    let ack7 = s
+        .on_delivered(tickets[1], true)
+        .expect("0x40 once delivered");
+    assert_eq!((ack7.frame.code, ack7.frame.seq), (0x40, [7, 0]));
+    let ack = s
+        .on_delivered(tickets[0], true)
+        .expect("0x40 once delivered");
     assert_eq!((ack.frame.code, ack.frame.seq), (0x40, [6, 0]));
     assert_eq!(
         field(&ack, "transaction_serial"),
@@ -293,7 +317,7 @@ fn a_transaction_record_is_only_forwarded_without_auto_confirm() {
     let mut s = logged_in(&p, t0);
     let acts = s.on_frame(&p, &record([5, 0]), clock(t0));
     assert!(matches!(&acts[..], [Action::Forward(m)] if m.code() == 0x3B));
-    assert!(s.on_delivered(true).is_none());
+    assert!(s.on_delivered(0, true).is_none());
 }
 
 fn billing_policy(model_no: &str) -> Policy {
