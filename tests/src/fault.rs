@@ -89,12 +89,18 @@ pub fn ykc_bin() -> PathBuf {
     .clone()
 }
 
-/// A scratch directory, removed on drop (a tmpfs under it is unmounted by its owner first).
+/// A scratch directory, removed on drop (a tmpfs under it is unmounted by its owner first);
+/// kept, for reading the gateway's log and journal, when `$YKC_FAULT_KEEP` is set.
 pub fn scratch(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
+    let mut d = tempfile::Builder::new()
         .prefix(&format!("ykc-fault-{name}-"))
         .tempdir()
-        .expect("scratch dir")
+        .expect("scratch dir");
+    if std::env::var_os("YKC_FAULT_KEEP").is_some() {
+        d.disable_cleanup(true);
+        eprintln!("keeping {}", d.path().display());
+    }
+    d
 }
 
 /// One `ykc serve` child process; SIGKILLed on drop.
@@ -114,7 +120,8 @@ pub struct Gateway {
 
 impl Gateway {
     /// Starts `ykc serve` on fresh loopback ports with its journal at `work/journal.db`, its log
-    /// at `work/gateway.log`, auto-login, auto-confirm and `extra` options; waits until ready.
+    /// at `work/gateway.log`, auto-login, auto-confirm, auto billing-model check and `extra`
+    /// options; waits until ready.
     pub async fn start(work: &Path, extra: &[&str]) -> Gateway {
         Gateway::start_with_journal(work, &work.join("journal.db"), extra).await
     }
@@ -144,6 +151,8 @@ impl Gateway {
                 "--auto-verification",
                 "true",
                 "--auto-transaction-record-confirm",
+                "true",
+                "--auto-billing-model-verify",
                 "true",
                 "--journal",
             ]
@@ -766,6 +775,8 @@ pub struct PileLog {
     pub logins: u64,
     /// 0x40 frames received (any result).
     pub acks: u64,
+    /// Bytes the codec dropped (not a frame).
+    pub dropped: u64,
 }
 
 impl PileLog {
@@ -776,9 +787,9 @@ impl PileLog {
     }
 }
 
-/// A pile that logs in, heartbeats every `heartbeat`, sends the records it is given and resends
-/// the unconfirmed ones every `resend` (and after each reconnect), reconnecting when the link is
-/// lost — as a real pile does.
+/// A pile that logs in, heartbeats every `heartbeat`, sends the records it is given one at a
+/// time ([`WINDOW`]) and resends an unconfirmed one every `resend` (and after each reconnect),
+/// reconnecting when the link is lost — as a real pile does.
 pub struct ScriptedPile {
     /// What it saw.
     pub log: Arc<Mutex<PileLog>>,
@@ -820,6 +831,20 @@ impl ScriptedPile {
         lock(&self.log).confirmed.keys().cloned().collect()
     }
 
+    /// A one-line account: records handed, confirmed, 0x40s, dropped bytes, logins.
+    pub fn summary(&self) -> String {
+        let l = lock(&self.log);
+        format!(
+            "pile {}: {} records, {} confirmed, {} 0x40 received, {} bytes dropped, {} logins",
+            self.pile,
+            l.records.len(),
+            l.confirmed.len(),
+            l.acks,
+            l.dropped,
+            l.logins
+        )
+    }
+
     /// Logins so far.
     pub fn logins(&self) -> u64 {
         lock(&self.log).logins
@@ -850,6 +875,9 @@ impl Drop for ScriptedPile {
         self.task.abort();
     }
 }
+
+/// Records a [`ScriptedPile`] has sent and awaits the 0x40 of, at most.
+pub const WINDOW: usize = 1;
 
 async fn pile_loop(
     addr: std::net::SocketAddr,
@@ -910,12 +938,19 @@ async fn pile_session(
                 l.pending.insert(s, Instant::now());
             }
             _ = tick.tick() => {
+                // One record at a time, as a real pile uploads: the next goes after the
+                // previous one's 0x40 (or with its resend).
                 let due: Vec<String> = {
                     let l = lock(log);
-                    l.records
+                    let open: Vec<&String> =
+                        l.records.iter().filter(|r| !l.confirmed.contains_key(*r)).collect();
+                    let waiting = open
                         .iter()
-                        .filter(|r| !l.confirmed.contains_key(*r))
+                        .filter(|r| sent.get(**r).is_some_and(|t| t.elapsed() < resend))
+                        .count();
+                    open.into_iter()
                         .filter(|r| sent.get(*r).is_none_or(|t| t.elapsed() >= resend))
+                        .take(WINDOW.saturating_sub(waiting))
                         .cloned()
                         .collect()
                 };
@@ -926,7 +961,7 @@ async fn pile_session(
             }
             item = conn.next() => match item {
                 Some(Ok(StreamItem::Frame(f))) => on_frame(&f, log),
-                Some(Ok(StreamItem::Dropped { .. })) => {}
+                Some(Ok(StreamItem::Dropped { bytes, .. })) => lock(log).dropped += bytes as u64,
                 Some(Err(e)) => return Err(e),
                 None => return Err(io::ErrorKind::UnexpectedEof.into()),
             },

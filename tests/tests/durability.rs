@@ -58,6 +58,16 @@ fn assert_delivered(
     (got.len(), got.values().map(|(_, n)| n).sum())
 }
 
+/// The gateway's outbox and journal metric lines, for failure messages.
+async fn outbox_metrics(gw: &Gateway) -> String {
+    gw.metrics()
+        .await
+        .lines()
+        .filter(|l| l.starts_with("ykc_outbox") || l.starts_with("ykc_journal"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The serials of the 0x3B rows of `rows` (`ykc parse` envelopes).
 fn serials(rows: &[Value]) -> BTreeSet<String> {
     rows.iter().filter_map(serial_of).collect()
@@ -83,8 +93,8 @@ async fn acceptance_backend_down_kill_9_restart_all_twenty_arrive() {
     let t = Instant::now();
     assert!(
         pile.wait_confirmed(20, CONFIRM).await,
-        "all 20 records confirmed with the backend down (journal policy); confirmed {} — log:\n{}",
-        pile.confirmed().len(),
+        "all 20 records confirmed with the backend down (journal policy); {} — log:\n{}",
+        pile.summary(),
         gw.log_tail()
     );
     eprintln!(
@@ -480,7 +490,7 @@ fn cap_file_size(pid: u32, cap: Option<u64>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn journal_on_a_full_filesystem_stops_confirming_then_resumes() {
     const FAILING: &str = "ykc_journal_failing";
-    let work = scratch("fullfs");
+    let work = scratch("enospc");
     let fs_dir = work.path().join("fs");
     let tmpfs = Tmpfs::mount(&fs_dir, "4m");
     let sink = FaultSink::start().await;
@@ -796,6 +806,11 @@ async fn kill_9_during_a_1000_pile_sim_load_every_confirmed_record_reaches_the_s
     let t = Instant::now();
     sink.wait_records(&confirmed, DRAIN).await;
     let got = sink.records();
+    eprintln!(
+        "load: sink took {} requests; gateway outbox: {}",
+        sink.requests(),
+        outbox_metrics(&gw).await
+    );
     eprintln!(
         "load: {} of {} confirmed records at the sink {:?} after the sim ended ({} copies)",
         confirmed.iter().filter(|s| got.contains_key(*s)).count(),
