@@ -316,13 +316,15 @@ impl Gateway {
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
-    /// `ykc journal <journal> --pile P --type T --format json --limit 0`: one JSON object a line.
-    pub fn journal_cli(&self, pile: &str, code: &str) -> Vec<Value> {
-        let out = Command::new(ykc_bin())
-            .arg("journal")
-            .arg(&self.journal)
-            .args(["--pile", pile, "--type", code, "--format", "json"])
-            .args(["--limit", "0"])
+    /// `ykc journal <journal> [--pile P] --type T --format json --limit 0`: one JSON object a line.
+    pub fn journal_cli(&self, pile: Option<&str>, code: &str) -> Vec<Value> {
+        let mut cmd = Command::new(ykc_bin());
+        cmd.arg("journal").arg(&self.journal);
+        if let Some(p) = pile {
+            cmd.args(["--pile", p]);
+        }
+        let out = cmd
+            .args(["--type", code, "--format", "json", "--limit", "0"])
             .output()
             .expect("run ykc journal");
         assert!(
