@@ -116,3 +116,102 @@ async fn records_confirmed_with_the_backend_down_reach_it_after_a_restart() {
     );
     assert!(gw.shutdown(Duration::from_secs(5)).await, "drained");
 }
+
+/// A heartbeat of `PILE`.
+fn heartbeat(seq: [u8; 2]) -> Vec<u8> {
+    TestPile::frame(
+        0x03,
+        seq,
+        serde_json::json!({"pile_code": PILE, "gun_no": "01", "gun_status": "normal"}),
+        CrcOrder::LowFirst,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirm_after_sink_waits_for_the_backend_while_the_session_keeps_answering() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sink = Sink::start().await;
+    sink.status.store(500, Ordering::SeqCst);
+    let mut c = config(
+        &dir.path().join("j.db"),
+        format!("http://{}/ykc", sink.addr),
+    );
+    c.confirm_after = Some(ykc::gateway::config::ConfirmAfter::Sink);
+    c.auto_heartbeat_response = true;
+    let gw = ykc::gateway::start(c).await.expect("start");
+    let mut p = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    p.send(0x01, [1, 0], login(PILE)).await;
+    assert_eq!(p.recv(WAIT).await.expect("0x02").header.code, 0x02);
+    p.raw(&record(1, [2, 0])).await;
+    // The backend refuses: no 0x40, but heartbeats are answered at once meanwhile.
+    for n in 3..6u8 {
+        p.raw(&heartbeat([n, 0])).await;
+        let started = std::time::Instant::now();
+        let r = p.recv(WAIT).await.expect("a heartbeat answer");
+        assert_eq!(r.header.code, 0x04, "no 0x40 while the backend refuses");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "answered promptly"
+        );
+    }
+    sink.status.store(200, Ordering::SeqCst);
+    let ack = p
+        .recv(Duration::from_secs(10))
+        .await
+        .expect("0x40 once the backend has it");
+    assert_eq!((ack.header.code, ack.header.seq), (0x40, [2, 0]));
+    assert_eq!(serials(&sink).0.len(), 1);
+    gw.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_and_frames_arrive_in_order_and_a_drained_shutdown_redelivers_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("j.db");
+    let sink = Sink::start().await;
+    let url = format!("http://{}/ykc", sink.addr);
+    let gw = ykc::gateway::start(config(&db, url.clone()))
+        .await
+        .expect("start");
+    let mut p = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    p.send(0x01, [1, 0], login(PILE)).await;
+    assert_eq!(p.recv(WAIT).await.expect("0x02").header.code, 0x02);
+    for n in 2..12u8 {
+        p.raw(&heartbeat([n, 0])).await;
+        assert_eq!(p.recv(WAIT).await.expect("0x04").header.code, 0x04);
+    }
+    drop(p);
+    assert!(
+        sink.wait_for("/ykc/offline", WAIT).await,
+        "offline delivered"
+    );
+    assert!(
+        gw.shutdown(Duration::from_secs(5)).await,
+        "drained within the grace"
+    );
+    let paths = sink.paths();
+    let want: Vec<&str> = ["/ykc/01", "/ykc/online", "/ykc/02"]
+        .into_iter()
+        .chain(std::iter::repeat_n(["/ykc/03", "/ykc/04"], 10).flatten())
+        .chain(["/ykc/offline"])
+        .collect();
+    assert_eq!(paths, want, "one pile's rows in journal order");
+    let ids: Vec<String> = sink
+        .received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, v)| v["id"].as_str().expect("an id").to_owned())
+        .collect();
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "one id per row");
+
+    // The cursor was saved at shutdown: a restart delivers nothing again.
+    let gw = ykc::gateway::start(config(&db, url))
+        .await
+        .expect("restart");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.paths().len(), want.len(), "nothing redelivered");
+    gw.stop();
+}

@@ -120,6 +120,16 @@ fn print(a: &JournalArgs, rows: &[Row]) -> Result<Option<i64>, String> {
 
 fn table_line(row: &Row) -> String {
     let e = &row.entry;
+    if let Some(event) = e.event {
+        return format!(
+            "{:>8}  {}  {:14}  {:7}  {}",
+            row.id,
+            time_text(e.time_ms),
+            e.pile.as_deref().unwrap_or("-"),
+            event.as_str(),
+            e.peer.as_deref().unwrap_or("-"),
+        );
+    }
     let name = ykc::Message::meta_of(e.code).map_or("unknown", |m| m.name);
     let dir = match e.direction {
         Direction::Up => "up  ",

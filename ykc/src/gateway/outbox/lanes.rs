@@ -120,9 +120,54 @@ impl Lanes {
         None
     }
 
+    /// Up to `max` rows to deliver together, in order: the lanes in turn, each with every row it
+    /// holds (at most `cap`) while room is left. Each lane taken is busy until
+    /// [`Lanes::done_batch`]. For sinks that keep order over one connection (NATS), so a batch
+    /// can be published at once and confirmed with one flush or its acks.
+    pub fn next_batch(&mut self, max: usize) -> Vec<(Key, Row)> {
+        let mut out = Vec::new();
+        let mut skipped = Vec::new();
+        while out.len() < max {
+            let Some(key) = self.ready.pop_front() else {
+                break;
+            };
+            let Some(lane) = self.lanes.get_mut(&key) else {
+                continue;
+            };
+            if lane.rows.len() > max - out.len() && !out.is_empty() {
+                skipped.push(key); // next batch: a lane is never split across two in flight
+                break;
+            }
+            let take = lane.rows.len().min(max - out.len());
+            lane.busy = true;
+            out.extend(lane.rows.drain(..take).map(|r| (key.clone(), r)));
+        }
+        for key in skipped.into_iter().rev() {
+            self.ready.push_front(key);
+        }
+        out
+    }
+
+    /// Every row of a batch from [`Lanes::next_batch`] was delivered.
+    pub fn done_batch(&mut self, batch: &[(Key, i64)]) {
+        for (_, id) in batch {
+            self.held.remove(id);
+        }
+        let mut keys: Vec<&Key> = batch.iter().map(|(k, _)| k).collect();
+        keys.dedup();
+        for key in keys {
+            self.release(key);
+        }
+    }
+
     /// The row `id` of lane `key` was delivered (or given up on).
     pub fn done(&mut self, key: &Key, id: i64) {
         self.held.remove(&id);
+        self.release(key);
+    }
+
+    /// Lane `key` has nothing in flight any more: back in turn, refilled, or gone.
+    fn release(&mut self, key: &Key) {
         let Some(lane) = self.lanes.get_mut(key) else {
             return;
         };
@@ -291,6 +336,24 @@ mod tests {
         assert!(l.take_refills().is_empty());
         assert_eq!(l.watermark(), 6);
         assert_eq!(l.oldest_ms(), None);
+    }
+
+    #[test]
+    fn a_batch_takes_whole_lanes_in_turn_and_never_splits_one() {
+        let mut l = Lanes::new(0, 10);
+        for (id, p) in [(1, "a"), (2, "a"), (3, "b"), (4, "c"), (5, "c"), (6, "c")] {
+            l.offer(row(id, p));
+        }
+        let ids = |b: &[(Key, Row)]| b.iter().map(|(_, r)| r.id).collect::<Vec<_>>();
+        let first = l.next_batch(4);
+        assert_eq!(ids(&first), [1, 2, 3], "c's three rows wait for the next batch");
+        l.offer(row(7, "a"));
+        let second = l.next_batch(4);
+        assert_eq!(ids(&second), [4, 5, 6], "a is busy: its new row waits");
+        let done: Vec<(Key, i64)> = first.iter().map(|(k, r)| (k.clone(), r.id)).collect();
+        l.done_batch(&done);
+        assert_eq!(l.watermark(), 3);
+        assert_eq!(ids(&l.next_batch(4)), [7]);
     }
 
     #[test]
