@@ -499,7 +499,8 @@ impl FaultSink {
             return;
         }
         if mode == Mode::Refuse {
-            if let Some(t) = lock(&self.server).take() {
+            let server = lock(&self.server).take();
+            if let Some(t) = server {
                 t.abort();
                 let _ = t.await;
             }

@@ -450,8 +450,12 @@ async fn sigterm_with_a_stalled_sink_exits_0_in_grace_then_delivers_after_restar
 struct Tmpfs(std::path::PathBuf);
 
 impl Tmpfs {
+    /// Mounts it; `$YKC_FAULT_NO_TMPFS` makes it fail, to exercise the fallback.
     fn mount(dir: &std::path::Path, size: &str) -> Option<Tmpfs> {
         std::fs::create_dir_all(dir).expect("mount point");
+        if std::env::var_os("YKC_FAULT_NO_TMPFS").is_some() {
+            return None;
+        }
         let st = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(dir)
