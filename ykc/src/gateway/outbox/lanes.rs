@@ -346,7 +346,11 @@ mod tests {
         }
         let ids = |b: &[(Key, Row)]| b.iter().map(|(_, r)| r.id).collect::<Vec<_>>();
         let first = l.next_batch(4);
-        assert_eq!(ids(&first), [1, 2, 3], "c's three rows wait for the next batch");
+        assert_eq!(
+            ids(&first),
+            [1, 2, 3],
+            "c's three rows wait for the next batch"
+        );
         l.offer(row(7, "a"));
         let second = l.next_batch(4);
         assert_eq!(ids(&second), [4, 5, 6], "a is busy: its new row waits");
