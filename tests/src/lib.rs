@@ -297,14 +297,23 @@ pub mod parts {
     impl NatsServer {
         /// Starts nats-server on 127.0.0.1:`port` and waits until it accepts.
         pub async fn start(port: u16, auth: Option<(&str, &str)>) -> NatsServer {
+            let args = auth.map_or_else(Vec::new, |(u, p)| vec!["--user", u, "--pass", p]);
+            Self::spawn(port, &args).await
+        }
+
+        /// Starts nats-server with JetStream on (`-js`), its store under `store` (file storage
+        /// survives a kill and a restart on the same directory), and waits until it accepts.
+        pub async fn start_jetstream(port: u16, store: &std::path::Path) -> NatsServer {
+            Self::spawn(port, &["-js", "-sd", &store.to_string_lossy()]).await
+        }
+
+        async fn spawn(port: u16, extra: &[&str]) -> NatsServer {
             let mut cmd = Command::new(nats_binary());
             cmd.args(["-a", "127.0.0.1", "-p", &port.to_string()])
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
-            if let Some((u, p)) = auth {
-                cmd.args(["--user", u, "--pass", p]);
-            }
             let child = cmd.spawn().unwrap_or_else(|e| {
                 panic!(
                     "starting {} (apt-get install -y nats-server): {e}",
@@ -336,6 +345,41 @@ pub mod parts {
         /// Its URL.
         pub fn url(&self) -> String {
             format!("127.0.0.1:{}", self.port)
+        }
+
+        /// Freezes it (SIGSTOP): its connections stay open, nothing is answered. Returns once
+        /// the kernel reports it stopped.
+        pub fn freeze(&self) {
+            let pid = self.signal("STOP");
+            let stat = format!("/proc/{pid}/stat");
+            for _ in 0..200 {
+                let text = std::fs::read_to_string(&stat).unwrap_or_default();
+                // The state follows the parenthesised command name: `T` is stopped.
+                if text
+                    .rsplit_once(") ")
+                    .is_some_and(|(_, rest)| rest.starts_with('T'))
+                {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            panic!("nats-server not stopped 2 s after SIGSTOP");
+        }
+
+        /// Resumes it after [`NatsServer::freeze`] (SIGCONT).
+        pub fn thaw(&self) {
+            self.signal("CONT");
+        }
+
+        /// Sends `signal` to the child (never to anything else); returns its pid.
+        fn signal(&self, signal: &str) -> u32 {
+            let pid = self.child.as_ref().expect("nats-server is running").id();
+            let status = Command::new("kill")
+                .args(["-s", signal, &pid.to_string()])
+                .status()
+                .expect("kill(1) runs");
+            assert!(status.success(), "kill -s {signal} nats-server: {status}");
+            pid
         }
 
         /// Kills it.

@@ -12,6 +12,15 @@
 //!   transaction record only after this succeeded, so a record the backend never got is not
 //!   confirmed and the pile sends it again.
 //!
+//! JetStream ([`ForwardConfig::jetstream`], `--jetstream`): every NATS send, queued or durable,
+//! is a JetStream publish that succeeds only on the stream's ack, within the timeout. The stream
+//! `YKC` (subjects `charge.proxy.ykc.>`, file storage, 2 min duplicate window, no limits) is
+//! created at start, or on the first publish while the server is unreachable; an existing stream
+//! holding those subjects is bound as it is, its differing settings logged, never changed. The
+//! payload id goes out as `Nats-Msg-Id`, so a repeat within the window is stored once (counted in
+//! [`ForwardStats::duplicates`]). The gateway subscribes to no subject, so nothing but forwarded
+//! payloads lands in the stream. Off (the default), NATS is core publish as in the Go proxy.
+//!
 //! One [`Forwarder`] owns one shared HTTP client (one connection pool) or one NATS client.
 //! Every attempt has its own timeout and the workers are independent, so one slow request holds
 //! one worker for at most the timeout. What happened is counted in [`ForwardStats`].

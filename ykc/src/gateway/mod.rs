@@ -113,6 +113,7 @@ fn forward_configs(config: &ServeConfig) -> Vec<ForwardConfig> {
         fc.timeout = config.forward_timeout();
         fc.retries = config.forward_retries;
         fc.backoff = config.forward_backoff();
+        fc.jetstream = config.jetstream;
         out.push(fc);
     }
     out

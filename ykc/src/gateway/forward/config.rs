@@ -53,6 +53,11 @@ pub struct ForwardConfig {
     pub retries: u32,
     /// Pause before the first retry; doubled each retry up to [`MAX_BACKOFF`].
     pub backoff: Duration,
+    /// NATS only (ignored for HTTP): publish to JetStream and count a payload delivered only once
+    /// the stream acknowledged it, every send alike (queued or durable). The stream `YKC` on
+    /// `charge.proxy.ykc.>` is created or bound at start. Off (core NATS, as the Go proxy): a
+    /// publish is fire-and-forget and a durable one ends with a flush.
+    pub jetstream: bool,
 }
 
 impl fmt::Debug for ForwardConfig {
@@ -67,6 +72,7 @@ impl fmt::Debug for ForwardConfig {
             .field("timeout", &self.timeout)
             .field("retries", &self.retries)
             .field("backoff", &self.backoff)
+            .field("jetstream", &self.jetstream)
             .finish()
     }
 }
@@ -74,7 +80,7 @@ impl fmt::Debug for ForwardConfig {
 impl ForwardConfig {
     /// Defaults: queue 10 000; 8 workers for HTTP (concurrent POSTs), 1 for NATS (a publish only
     /// hands the bytes to the client, and one worker keeps them in order); [`DEFAULT_TIMEOUT`] per
-    /// attempt; 3 retries; 200 ms first backoff.
+    /// attempt; 3 retries; 200 ms first backoff; core NATS (no JetStream).
     pub fn new(kind: SinkKind, servers: Vec<String>) -> Self {
         ForwardConfig {
             kind,
@@ -89,6 +95,7 @@ impl ForwardConfig {
             timeout: DEFAULT_TIMEOUT,
             retries: 3,
             backoff: Duration::from_millis(200),
+            jetstream: false,
         }
     }
 
@@ -110,8 +117,9 @@ impl ForwardConfig {
             .min(MAX_BACKOFF.max(self.backoff))
     }
 
-    /// The longest a [`Forwarder::forward_durable`] can take: every attempt timing out, plus the
-    /// pauses (a durable NATS attempt is a publish and a flush, two timeouts).
+    /// The longest a [`Forwarder::forward_durable`](super::Forwarder::forward_durable) can take: every attempt timing out, plus the
+    /// pauses (a durable NATS attempt is a publish and a flush, two timeouts; with JetStream,
+    /// creating or binding the stream and the publish with its ack, two timeouts as well).
     pub fn durable_bound(&self) -> Duration {
         let per_attempt = match self.kind {
             SinkKind::Http => self.timeout,

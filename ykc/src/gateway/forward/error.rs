@@ -30,13 +30,23 @@ pub enum ForwardError {
     /// The NATS client is not connected to a server (it keeps reconnecting in the background).
     #[error("NATS: not connected to a server")]
     NotConnected,
-    /// The NATS publish or flush failed.
+    /// The NATS publish or flush failed, or JetStream refused the message.
     #[error("NATS: {0}")]
     Nats(String),
+    /// JetStream has no stream for the subject: JetStream is off on the server, or the stream
+    /// was deleted (it is created again on the next attempt).
+    #[error("NATS JetStream: no stream takes {subject}: {reason}")]
+    NoStream {
+        /// The subject published to (or the stream's subjects, while creating it).
+        subject: String,
+        /// What the server said.
+        reason: String,
+    },
     /// One attempt took longer than the configured timeout.
     #[error("{what} timed out after {after:?}")]
     Timeout {
-        /// What timed out (`POST <url>`, `NATS publish`, `NATS flush`).
+        /// What timed out (`POST <url>`, `NATS publish`, `NATS flush`, `JetStream publish ack`,
+        /// `JetStream stream create/bind`).
         what: String,
         /// The timeout.
         after: Duration,
@@ -56,9 +66,10 @@ impl ForwardError {
                 !(400..500).contains(status) || *status == 408 || *status == 429
             }
             ForwardError::NotConnected => !durable,
-            ForwardError::Http { .. } | ForwardError::Nats(_) | ForwardError::Timeout { .. } => {
-                true
-            }
+            ForwardError::Http { .. }
+            | ForwardError::Nats(_)
+            | ForwardError::NoStream { .. }
+            | ForwardError::Timeout { .. } => true,
         }
     }
 }

@@ -1,17 +1,24 @@
 //! NATS sink: publish to `charge.proxy.ykc.<route>` through one `async_nats::Client` that
-//! connects in the background and reconnects for ever.
+//! connects in the background and reconnects for ever; core NATS by default, JetStream (a
+//! stored, acknowledged publish; see [`jetstream`]) when configured.
+
+mod jetstream;
 
 use super::{ForwardConfig, ForwardError, Route};
 use async_nats::connection::State;
 use bytes::Bytes;
+use jetstream::JetStream;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest pause between two reconnect attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
-/// The client.
+/// The client, and with JetStream on, its JetStream side.
 pub(crate) struct NatsSink {
     client: async_nats::Client,
+    /// `Some` with [`ForwardConfig::jetstream`]: every send is a JetStream publish and its ack.
+    jetstream: Option<Arc<JetStream>>,
 }
 
 /// Pause before reconnect attempt `attempts` (1-based): none for the first, then 50 ms doubling
@@ -26,7 +33,8 @@ fn reconnect_delay(attempts: usize) -> Duration {
 
 impl NatsSink {
     /// Parses the server URLs (`host:port` means `nats://host:port`) and starts the client;
-    /// returns at once, connected or not.
+    /// returns at once, connected or not. With JetStream, a task creates or binds the stream
+    /// once the client connected (without delaying this).
     pub(super) async fn connect(config: &ForwardConfig) -> Result<Self, ForwardError> {
         let addrs = config
             .servers
@@ -62,7 +70,18 @@ impl NatsSink {
             .connect(addrs)
             .await
             .map_err(|e| ForwardError::Config(format!("NATS client: {e}")))?;
-        Ok(NatsSink { client })
+        let jetstream = config.jetstream.then(|| {
+            let js = Arc::new(JetStream::new(client.clone(), config.timeout));
+            let (task_js, task_client, timeout) = (js.clone(), client.clone(), config.timeout);
+            tokio::spawn(async move { task_js.bind_at_start(&task_client, timeout).await });
+            js
+        });
+        Ok(NatsSink { client, jetstream })
+    }
+
+    /// JetStream acks that reported a duplicate (0 for core NATS).
+    pub(super) fn duplicates(&self) -> u64 {
+        self.jetstream.as_ref().map_or(0, |js| js.duplicates())
     }
 
     /// Whether the client is connected now.
@@ -71,7 +90,9 @@ impl NatsSink {
     }
 
     /// One attempt: publish (and for `durable`, flush to the server), each under `timeout`.
-    /// Fails at once while disconnected instead of buffering in the client.
+    /// Fails at once while disconnected instead of buffering in the client. With JetStream,
+    /// durable or not: (create or bind the stream if not done yet and) publish, then wait for
+    /// the stream's ack, each under `timeout`.
     pub(super) async fn send(
         &self,
         route: Route,
@@ -87,6 +108,9 @@ impl NatsSink {
         let mut headers = async_nats::HeaderMap::new();
         if let Some(id) = id {
             headers.insert("Nats-Msg-Id", id);
+        }
+        if let Some(js) = &self.jetstream {
+            return js.publish(subject, headers, body.clone(), timeout).await;
         }
         let publish = self
             .client

@@ -36,7 +36,7 @@ impl Shared {
         loop {
             match self
                 .sink
-                .send(route, &body, None, durable, self.config.timeout)
+                .send(route, &body, payload.id(), durable, self.config.timeout)
                 .await
             {
                 Ok(()) => {
@@ -195,7 +195,10 @@ impl Forwarder {
     /// The counters now.
     pub fn stats(&self) -> ForwardStats {
         let queued = self.tx.max_capacity().saturating_sub(self.tx.capacity());
-        self.shared.counters.snapshot(queued)
+        ForwardStats {
+            duplicates: self.shared.sink.duplicates(),
+            ..self.shared.counters.snapshot(queued)
+        }
     }
 
     /// NATS: whether the client is connected to a server now. HTTP: always `true` (there is no

@@ -47,6 +47,14 @@ impl Sink {
         }
     }
 
+    /// JetStream acks that reported a duplicate (0 for HTTP and core NATS).
+    pub(crate) fn duplicates(&self) -> u64 {
+        match self {
+            Sink::Http(_) => 0,
+            Sink::Nats(n) => n.duplicates(),
+        }
+    }
+
     /// NATS: whether the client is connected to a server now. HTTP: always `true`.
     pub(crate) fn is_connected(&self) -> bool {
         match self {

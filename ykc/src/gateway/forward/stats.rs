@@ -15,7 +15,6 @@ const LATENCY_BOUNDS_US: [u64; 13] = [
     5_000_000, 10_000_000,
 ];
 
-/// One decoded frame as the backend receives it.
 /// A snapshot of the counters, for logs and the Prometheus export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForwardStats {
@@ -31,6 +30,9 @@ pub struct ForwardStats {
     pub dropped_closed: u64,
     /// Retries made (attempts after a first one).
     pub retries: u64,
+    /// JetStream: deliveries the stream acknowledged as duplicates (a `Nats-Msg-Id` it already
+    /// had within its duplicate window), so stored once. Counted in `delivered` too.
+    pub duplicates: u64,
     /// Payloads in the queue right now.
     pub queued: usize,
     /// Delivered payloads whose latency was measured (= `delivered`).
@@ -72,6 +74,8 @@ impl Counters {
         }
     }
 
+    /// The snapshot; `duplicates` is 0: the sink sees the JetStream acks and counts them
+    /// (the owner of the sink fills it in from [`super::Sink::duplicates`]).
     pub(crate) fn snapshot(&self, queued: usize) -> ForwardStats {
         let mut running = 0u64;
         let mut latency_buckets = Vec::with_capacity(self.latency_buckets.len());
@@ -89,6 +93,7 @@ impl Counters {
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             dropped_closed: self.dropped_closed.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            duplicates: 0,
             queued,
             latency_count: self.latency_count.load(Ordering::Relaxed),
             latency_sum_seconds: self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6,
