@@ -191,6 +191,7 @@ impl Metrics {
                 ("failed", f.failed),
                 ("dropped_queue_full", f.dropped_queue_full),
                 ("retries", f.retries),
+                ("duplicate", f.duplicates),
             ] {
                 let _ = writeln!(
                     out,

@@ -144,6 +144,50 @@ impl NatsSink {
         Ok(())
     }
 
+    /// A batch in order on the one connection: JetStream publishes and waits for every ack;
+    /// core NATS publishes all, then flushes once. `Ok` only when the server has all of them.
+    pub(super) async fn send_batch(
+        &self,
+        items: &[(Route, Bytes, Option<String>)],
+        timeout: Duration,
+    ) -> Result<(), ForwardError> {
+        if !self.is_connected() {
+            return Err(ForwardError::NotConnected);
+        }
+        let batch = items.iter().map(|(route, body, id)| {
+            let mut headers = async_nats::HeaderMap::new();
+            if let Some(id) = id {
+                headers.insert("Nats-Msg-Id", id.as_str());
+            }
+            (route.subject(), headers, body.clone())
+        });
+        if let Some(js) = &self.jetstream {
+            return js.publish_batch(batch.collect(), timeout).await;
+        }
+        let all = async {
+            for (subject, headers, body) in batch {
+                self.client
+                    .publish_with_headers(subject, headers, body)
+                    .await
+                    .map_err(|e| ForwardError::Nats(format!("publish: {e}")))?;
+            }
+            self.client
+                .flush()
+                .await
+                .map_err(|e| ForwardError::Nats(format!("flush: {e}")))
+        };
+        match tokio::time::timeout(timeout, all).await {
+            Ok(Ok(())) if self.is_connected() => Ok(()),
+            // A flush that raced a lost connection may have only reached the client's buffer.
+            Ok(Ok(())) => Err(ForwardError::NotConnected),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ForwardError::Timeout {
+                what: "NATS publish and flush".into(),
+                after: timeout,
+            }),
+        }
+    }
+
     /// Best-effort flush at shutdown.
     pub(super) async fn flush(&self, timeout: Duration) {
         match tokio::time::timeout(timeout, self.client.flush()).await {

@@ -47,6 +47,31 @@ impl Sink {
         }
     }
 
+    /// Whether one connection keeps the order of what is sent on it (NATS), so a batch can be
+    /// sent at once; HTTP requests in flight together may land in any order.
+    pub(crate) fn keeps_order(&self) -> bool {
+        matches!(self, Sink::Nats(_))
+    }
+
+    /// Sends `items` (route, JSON, stable id) in order; `Ok` only once the backend has all of
+    /// them. NATS: one publish each, then one flush (or every JetStream ack). HTTP: one request
+    /// after the other.
+    pub(crate) async fn send_batch(
+        &self,
+        items: &[(Route, Bytes, Option<String>)],
+        timeout: Duration,
+    ) -> Result<(), ForwardError> {
+        match self {
+            Sink::Http(h) => {
+                for (route, body, id) in items {
+                    h.send(*route, body, id.as_deref(), timeout).await?;
+                }
+                Ok(())
+            }
+            Sink::Nats(n) => n.send_batch(items, timeout).await,
+        }
+    }
+
     /// JetStream acks that reported a duplicate (0 for HTTP and core NATS).
     pub(crate) fn duplicates(&self) -> u64 {
         match self {

@@ -105,21 +105,6 @@ impl Lanes {
         }
     }
 
-    /// The next row to deliver, from the next lane in turn; its lane is busy until
-    /// [`Lanes::done`].
-    pub fn next(&mut self) -> Option<(Key, Row)> {
-        while let Some(key) = self.ready.pop_front() {
-            let Some(lane) = self.lanes.get_mut(&key) else {
-                continue;
-            };
-            if let Some(row) = lane.rows.pop_front() {
-                lane.busy = true;
-                return Some((key, row));
-            }
-        }
-        None
-    }
-
     /// Up to `max` rows to deliver together, in order: the lanes in turn, each with every row it
     /// holds (at most `cap`) while room is left. Each lane taken is busy until
     /// [`Lanes::done_batch`]. For sinks that keep order over one connection (NATS), so a batch
@@ -158,12 +143,6 @@ impl Lanes {
         for key in keys {
             self.release(key);
         }
-    }
-
-    /// The row `id` of lane `key` was delivered (or given up on).
-    pub fn done(&mut self, key: &Key, id: i64) {
-        self.held.remove(&id);
-        self.release(key);
     }
 
     /// Lane `key` has nothing in flight any more: back in turn, refilled, or gone.
@@ -258,11 +237,20 @@ mod tests {
         Row { id, entry }
     }
 
+    /// The next row alone (a batch of one), as an HTTP worker takes it.
+    fn next(l: &mut Lanes) -> Option<(Key, Row)> {
+        l.next_batch(1).pop()
+    }
+
+    fn done(l: &mut Lanes, key: &Key, id: i64) {
+        l.done_batch(&[(key.clone(), id)]);
+    }
+
     fn drain(l: &mut Lanes) -> Vec<i64> {
         let mut out = Vec::new();
-        while let Some((k, r)) = l.next() {
+        while let Some((k, r)) = next(l) {
             out.push(r.id);
-            l.done(&k, r.id);
+            done(l, &k, r.id);
         }
         out
     }
@@ -283,13 +271,13 @@ mod tests {
         let mut l = Lanes::new(0, 100);
         l.offer(row(1, "a"));
         l.offer(row(2, "a"));
-        let (k, r) = l.next().unwrap();
+        let (k, r) = next(&mut l).unwrap();
         assert_eq!(r.id, 1);
-        assert!(l.next().is_none(), "row 2 waits for row 1");
+        assert!(next(&mut l).is_none(), "row 2 waits for row 1");
         assert_eq!(l.watermark(), 0);
-        l.done(&k, 1);
+        done(&mut l, &k, 1);
         assert_eq!(l.watermark(), 1);
-        assert_eq!(l.next().unwrap().1.id, 2);
+        assert_eq!(next(&mut l).unwrap().1.id, 2);
     }
 
     #[test]
@@ -297,13 +285,13 @@ mod tests {
         let mut l = Lanes::new(10, 100);
         l.offer(row(11, "a"));
         l.offer(row(12, "b"));
-        let (ka, a) = l.next().unwrap();
-        let (kb, b) = l.next().unwrap();
-        l.done(&kb, b.id);
+        let (ka, a) = next(&mut l).unwrap();
+        let (kb, b) = next(&mut l).unwrap();
+        done(&mut l, &kb, b.id);
         assert_eq!(l.watermark(), 10, "11 is still in flight");
         assert!(l.is_delivered(12, &kb) && !l.is_delivered(11, &ka));
         assert!(!l.is_delivered(13, &kb), "not read yet");
-        l.done(&ka, a.id);
+        done(&mut l, &ka, a.id);
         assert_eq!(l.watermark(), 12);
     }
 
@@ -319,8 +307,8 @@ mod tests {
         assert!(!l.is_delivered(4, &"flood".to_string()));
         // The quiet pile is served in turn, not after the flood.
         let order: Vec<i64> = std::iter::from_fn(|| {
-            let (k, r) = l.next()?;
-            l.done(&k, r.id);
+            let (k, r) = next(&mut l)?;
+            done(&mut l, &k, r.id);
             Some(r.id)
         })
         .collect();

@@ -22,7 +22,7 @@ mod lanes;
 mod payload;
 
 use self::lanes::{Key, Lanes};
-use super::forward::{Counters, ForwardConfig, ForwardError, ForwardStats, Sink};
+use super::forward::{Counters, ForwardConfig, ForwardError, ForwardStats, Route, Sink};
 use crate::journal::{now_ms, Journal, Query, Reader, Row};
 use bytes::Bytes;
 use std::sync::atomic::Ordering::Relaxed;
@@ -37,6 +37,8 @@ const READ_BATCH: usize = 512;
 /// Most rows held in memory per outbox; beyond it the pump stops reading until rows are
 /// delivered (the journal holds the rest).
 const MAX_HELD: usize = 20_000;
+/// Most rows one NATS delivery publishes before its flush (or acks).
+const NATS_BATCH: usize = 256;
 /// Most rows held per pile before the pile is parked (see [`lanes`]).
 const LANE_CAP: usize = 64;
 /// How often the cursor is persisted while rows are delivered.
@@ -162,7 +164,10 @@ impl Outbox {
             .map_or(0, |t| now_ms().saturating_sub(t).max(0));
         OutboxStats {
             sink: self.inner.name,
-            forward: self.inner.counters.snapshot(lanes.held()),
+            forward: ForwardStats {
+                duplicates: self.inner.sink.duplicates(),
+                ..self.inner.counters.snapshot(lanes.held())
+            },
             backlog: u64::try_from(last.saturating_sub(cursor)).unwrap_or(0),
             backlog_age_seconds: age_ms as f64 / 1000.0,
             cursor,
@@ -297,57 +302,82 @@ async fn read(inner: &Inner, reader: &mut Option<Reader>, q: Query) -> Option<Ve
     }
 }
 
-/// Delivers rows from the lanes until stopped.
+/// Delivers rows from the lanes until stopped: one row at a time over HTTP (each worker one
+/// request), whole batches over NATS (published in order on one connection, then confirmed by
+/// one flush or by their JetStream acks).
 async fn worker(inner: Arc<Inner>, stop: CancellationToken) {
+    let max = if inner.sink.keeps_order() {
+        NATS_BATCH
+    } else {
+        1
+    };
     loop {
-        let next = inner.lanes().next();
-        let Some((key, row)) = next else {
+        let batch = inner.lanes().next_batch(max);
+        if batch.is_empty() {
             tokio::select! {
                 () = inner.work.notified() => continue,
                 () = stop.cancelled() => return,
                 // A notification lost to a race costs at most this long.
                 () = tokio::time::sleep(Duration::from_millis(200)) => continue,
             }
-        };
-        if !deliver(&inner, &row, &stop).await {
-            return; // stopped: the row stays undelivered, below the cursor's next value
         }
-        inner.lanes().done(&key, row.id);
+        if !deliver(&inner, &batch, &stop).await {
+            return; // stopped: the rows stay undelivered, at or above the next cursor
+        }
+        let done: Vec<(Key, i64)> = batch.into_iter().map(|(k, r)| (k, r.id)).collect();
+        inner.lanes().done_batch(&done);
         inner.progress.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
-/// Delivers one row, retrying with backoff until the sink takes it; `false` when stopped first.
-/// A row that cannot become a payload is skipped (logged, counted) and counts as done.
-async fn deliver(inner: &Inner, row: &Row, stop: &CancellationToken) -> bool {
-    let (route, body, id) = match payload::payload(inner.journal.uid(), row)
-        .and_then(|p| Ok((p.route(), p.to_json().map_err(|e| e.to_string())?, p)))
-    {
-        Ok((route, body, p)) => (route, Bytes::from(body), p.id().map(str::to_owned)),
-        Err(e) => {
-            inner.skipped.fetch_add(1, Relaxed);
-            tracing::error!(sink = inner.name, id = row.id, pile = ?row.entry.pile, error = %e, "journal row cannot be forwarded; skipped");
-            return true;
+/// A row ready to send: where, the JSON, and its stable id.
+type Item = (Route, Bytes, Option<String>);
+
+/// The payloads of `rows`; rows that cannot become one are skipped (logged, counted).
+fn items(inner: &Inner, rows: &[(Key, Row)]) -> Vec<Item> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (_, row) in rows {
+        let built = payload::payload(inner.journal.uid(), row)
+            .and_then(|p| Ok((p.route(), p.to_json().map_err(|e| e.to_string())?, p)));
+        match built {
+            Ok((route, body, p)) => out.push((route, Bytes::from(body), p.id().map(str::to_owned))),
+            Err(e) => {
+                inner.skipped.fetch_add(1, Relaxed);
+                tracing::error!(sink = inner.name, id = row.id, pile = ?row.entry.pile, error = %e, "journal row cannot be forwarded; skipped");
+            }
         }
-    };
+    }
+    out
+}
+
+/// Delivers a batch, retrying with backoff until the sink takes all of it; `false` when stopped
+/// first. A retried batch is sent whole again (the ids let the backend drop what it has).
+async fn deliver(inner: &Inner, rows: &[(Key, Row)], stop: &CancellationToken) -> bool {
+    let items = items(inner, rows);
+    if items.is_empty() {
+        return true;
+    }
     let started = Instant::now();
     let mut attempt = 0u32;
     loop {
-        let timeout = inner.config.timeout;
-        let sent = inner.sink.send(route, &body, id.as_deref(), true, timeout);
+        let sent = inner.sink.send_batch(&items, inner.config.timeout);
         let outcome = tokio::select! {
             r = sent => r,
             () = stop.cancelled() => return false,
         };
         match outcome {
             Ok(()) => {
-                inner.counters.record_delivery(started.elapsed());
+                let took = started.elapsed();
+                items
+                    .iter()
+                    .for_each(|_| inner.counters.record_delivery(took));
                 return true;
             }
             Err(e) => {
                 let n = inner.counters.retries.fetch_add(1, Relaxed) + 1;
                 if n <= LOGGED_FAILURES || n.is_multiple_of(1_000) {
-                    tracing::warn!(sink = inner.name, %route, id = row.id, attempt, failures_total = n, error = %e, "delivery failed; retrying (the row stays in the journal)");
+                    let first = rows.first().map(|(_, r)| r.id);
+                    tracing::warn!(sink = inner.name, rows = items.len(), first_id = ?first, attempt, failures_total = n, error = %e, "delivery failed; retrying (the rows stay in the journal)");
                 }
                 let pause = inner.config.delay(attempt);
                 attempt = attempt.saturating_add(1);

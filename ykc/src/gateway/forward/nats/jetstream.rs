@@ -110,21 +110,70 @@ impl JetStream {
             ack.await
         })
         .await;
-        let error = match acked {
+        match acked {
             Ok(Ok(ack)) => {
-                if ack.duplicate {
-                    self.duplicates.fetch_add(1, Ordering::Relaxed);
-                    tracing::debug!(%subject, stream = %ack.stream, seq = ack.sequence, "JetStream: duplicate, stored once");
-                }
-                return Ok(());
+                self.count(&ack, &subject);
+                Ok(())
             }
-            Ok(Err(e)) => e,
-            Err(_) => return Err(ack_timeout(timeout)),
-        };
-        Err(match error.kind() {
+            Ok(Err(e)) => Err(self.failed(subject, e, timeout).await),
+            Err(_) => Err(ack_timeout(timeout)),
+        }
+    }
+
+    /// Publishes a batch in order, then waits for all their acks (the server acks them as it
+    /// stores them, so the batch costs about one round trip): `Ok` only once every message is
+    /// stored (or was already, by its `Nats-Msg-Id`).
+    pub(crate) async fn publish_batch(
+        &self,
+        batch: Vec<(String, async_nats::HeaderMap, Bytes)>,
+        timeout: Duration,
+    ) -> Result<(), ForwardError> {
+        self.ensure_stream(timeout).await?;
+        let acked = tokio::time::timeout(timeout, async {
+            let mut pending = Vec::with_capacity(batch.len());
+            for (subject, headers, body) in batch {
+                let ack = self
+                    .context
+                    .publish_with_headers(subject.clone(), headers, body)
+                    .await
+                    .map_err(|e| (subject.clone(), e))?;
+                pending.push((subject, ack));
+            }
+            let mut acks = Vec::with_capacity(pending.len());
+            for (subject, ack) in pending {
+                acks.push((ack.await.map_err(|e| (subject.clone(), e))?, subject));
+            }
+            Ok::<_, (String, async_nats::jetstream::context::PublishError)>(acks)
+        })
+        .await;
+        match acked {
+            Ok(Ok(acks)) => {
+                acks.iter()
+                    .for_each(|(ack, subject)| self.count(ack, subject));
+                Ok(())
+            }
+            Ok(Err((subject, e))) => Err(self.failed(subject, e, timeout).await),
+            Err(_) => Err(ack_timeout(timeout)),
+        }
+    }
+
+    fn count(&self, ack: &async_nats::jetstream::publish::PublishAck, subject: &str) {
+        if ack.duplicate {
+            self.duplicates.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%subject, stream = %ack.stream, seq = ack.sequence, "JetStream: duplicate, stored once");
+        }
+    }
+
+    /// The error of a failed publish; a stream gone since it was bound is created again next time.
+    async fn failed(
+        &self,
+        subject: String,
+        error: async_nats::jetstream::context::PublishError,
+        timeout: Duration,
+    ) -> ForwardError {
+        match error.kind() {
             PublishErrorKind::TimedOut => ack_timeout(timeout),
             PublishErrorKind::StreamNotFound => {
-                // Gone since we bound it: create it again on the next attempt.
                 *self.stream.lock().await = None;
                 ForwardError::NoStream {
                     subject,
@@ -132,7 +181,7 @@ impl JetStream {
                 }
             }
             _ => ForwardError::Nats(format!("JetStream publish to {subject}: {error}")),
-        })
+        }
     }
 
     /// Creates or binds the stream unless done already; waiting for the lock counts against
