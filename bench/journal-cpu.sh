@@ -19,7 +19,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 run() {
-  local mode=$1 port=$((20000 + RANDOM % 20000)) journal
+  local mode=$1 port=$((20000 + RANDOM % 12000)) journal  # below the ephemeral range the sim connects from
   local http=$((port + 1))
   if [ "$mode" = on ]; then journal="$WORK/journal-$RANDOM.db"; else journal=off; fi
   "$BIN" serve -host 127.0.0.1 -tcpPort "$port" -httpPort "$http" -autoVerification true -autoBillingModelVerify true \

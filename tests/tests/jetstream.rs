@@ -244,9 +244,12 @@ async fn server_killed_fails_within_the_timeout_and_restart_resumes() {
         .expect("durable sends work again within 15 s of the restart");
     eprintln!("JetStream publish acked again after the restart: {tries} tries");
 
-    // File storage: the message from before the kill is still there, the new one with it.
+    // File storage: the message from before the kill is still there, the new one with it. The
+    // send that failed may still have been stored, from the client's buffer on reconnect: a
+    // failure means "not known to be stored", never "not stored" (hence the ids).
     let js = reader(&server.url()).await;
-    assert_eq!(stored(&js, "YKC").await, 2);
+    let n = stored(&js, "YKC").await;
+    assert!((2..=3).contains(&n), "{n} messages stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,6 +40,18 @@ pub struct ApiError {
     field: Option<String>,
 }
 
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The request field at fault, if one is.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
@@ -368,6 +380,20 @@ async fn openapi() -> Json<Value> {
                 "responses": { "200": { "description": "the decoded reply" }, "202": { "description": "sent; the frame has no reply" },
                     "400": { "description": "bad body, with the field" }, "404": { "description": "pile offline or unknown frame" },
                     "504": { "description": "no reply in time" } } } },
+            "/piles/{pile}/frames": { "get": {
+                "summary": "The pile's journaled frames and events, newest first (offline piles too)",
+                "parameters": [
+                    { "name": "pile", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{14}$" } },
+                    { "name": "since", "in": "query", "schema": { "type": "string", "description": "RFC 3339 or Unix ms" } },
+                    { "name": "until", "in": "query", "schema": { "type": "string", "description": "RFC 3339 or Unix ms" } },
+                    { "name": "type", "in": "query", "schema": { "type": "string", "description": "frame type in hex: 3b, 0x3B" } },
+                    { "name": "direction", "in": "query", "schema": { "type": "string", "enum": ["up", "down"] } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": super::history::MAX_LIMIT, "default": super::history::DEFAULT_LIMIT } },
+                    { "name": "before_id", "in": "query", "schema": { "type": "integer", "description": "paging: rows below this journal id" } },
+                    { "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["zh", "en"] } }
+                ],
+                "responses": { "200": { "description": "array of ykc parse envelopes, each with a `journal` object (id, time, direction, connection, pile)" },
+                    "400": { "description": "bad parameter, with the field" }, "404": { "description": "the journal is off" } } } },
             "/proxy/{code}": { "post": { "summary": "The Go ykc-proxy-server route: send a frame (no wait)",
                 "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": { "description": "sent" }, "400": { "description": "bad body" }, "404": { "description": "pile offline" } } } }

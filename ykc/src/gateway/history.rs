@@ -105,3 +105,52 @@ fn query(pile: String, params: &HashMap<String, String>) -> Result<(JournalQuery
     }
     Ok((q, lang))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parameters_become_the_journal_query() {
+        let p = params(&[
+            ("type", "0x3B"),
+            ("direction", "up"),
+            ("since", "2026-12-02T14:00:00Z"),
+            ("limit", "20"),
+            ("before_id", "99"),
+            ("lang", "en"),
+        ]);
+        let (q, lang) = query("32010200000001".into(), &p).expect("valid");
+        assert_eq!(q.code, Some(0x3B));
+        assert_eq!(q.direction, Some(Direction::Up));
+        assert_eq!(q.since_ms, Some(1_796_220_000_000));
+        assert_eq!((q.limit, q.before_id), (20, Some(99)));
+        assert_eq!(lang, Lang::En);
+        let (q, _) = query("32010200000001".into(), &params(&[("type", "3b")])).expect("valid");
+        assert_eq!((q.code, q.limit), (Some(0x3B), DEFAULT_LIMIT));
+    }
+
+    #[test]
+    fn a_bad_parameter_is_a_400_naming_it() {
+        for (k, v) in [
+            ("type", "zz"),
+            ("limit", "0"),
+            ("limit", "1001"),
+            ("direction", "sideways"),
+            ("since", "yesterday"),
+            ("before_id", "x"),
+            ("colour", "red"),
+        ] {
+            let e = query("32010200000001".into(), &params(&[(k, v)])).expect_err(k);
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{k}={v}");
+            assert_eq!(e.field(), Some(k), "{k}={v}");
+        }
+    }
+}

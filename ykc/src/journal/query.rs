@@ -1,6 +1,6 @@
 //! Reading the journal: filtered pages of rows, and the outbox cursors.
 
-use super::schema::open_reader;
+use super::schema::{open_reader, BUCKET_BITS};
 use super::writer::dir_text;
 use super::{sqlite, Entry, Event, JournalError};
 use crate::meta::Direction;
@@ -34,6 +34,12 @@ pub struct Query {
     pub limit: usize,
 }
 
+/// The smallest and largest ids, each read from one end of the table. (`SELECT min(id),
+/// max(id) FROM frames` reads the whole table: SQLite takes the shortcut for a lone min or max
+/// only.)
+pub(super) const ID_RANGE: &str =
+    "SELECT (SELECT min(id) FROM frames), (SELECT max(id) FROM frames)";
+
 /// One journal row: the [`Entry`] as written, and the id the journal gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
@@ -60,13 +66,80 @@ impl Reader {
 
     /// The rows matching `q`.
     pub fn rows(&self, q: &Query) -> Result<Vec<Row>, JournalError> {
-        let (sql, args) = select(q);
+        if q.limit == 0 {
+            return Ok(Vec::new());
+        }
+        match &q.pile {
+            Some(pile) => self.pile_rows(pile, q),
+            None => self.run(&select(q, Scan::Table), Vec::new(), q.limit),
+        }
+    }
+
+    /// One pile's rows, through the `frames_by_bucket` index: bucket by bucket in the order
+    /// asked, each a seek to (bucket, pile), until `limit` rows are found or the id range
+    /// (the journal's, narrowed by `after_id` / `before_id`) is exhausted.
+    fn pile_rows(&self, pile: &str, q: &Query) -> Result<Vec<Row>, JournalError> {
+        // One read transaction for all the buckets: one snapshot of the file (a commit between
+        // two buckets cannot be half seen), and one read lock instead of one per statement.
+        let snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(sqlite(&self.path))?;
+        let rows = self.pile_rows_in(pile, q);
+        snapshot.commit().map_err(sqlite(&self.path))?;
+        rows
+    }
+
+    fn pile_rows_in(&self, pile: &str, q: &Query) -> Result<Vec<Row>, JournalError> {
+        let Some((first, last)) = self.id_range()? else {
+            return Ok(Vec::new());
+        };
+        let lo = q.after_id.map_or(first, |a| first.max(a.saturating_add(1)));
+        let hi = q.before_id.map_or(last, |b| last.min(b.saturating_sub(1)));
+        if lo > hi {
+            return Ok(Vec::new());
+        }
+        let sql = select(q, Scan::Bucket);
+        let (lo, hi) = (lo >> BUCKET_BITS, hi >> BUCKET_BITS);
+        let mut buckets: Box<dyn Iterator<Item = i64>> = if q.oldest_first {
+            Box::new(lo..=hi)
+        } else {
+            Box::new((lo..=hi).rev())
+        };
+        let mut out = Vec::new();
+        while out.len() < q.limit {
+            let Some(bucket) = buckets.next() else { break };
+            let fixed = vec![Value::Integer(bucket), Value::Text(pile.to_owned())];
+            out.append(&mut self.run(&sql, fixed, q.limit - out.len())?);
+        }
+        Ok(out)
+    }
+
+    /// Runs a statement of [`select`]: `fixed` binds its leading parameters, `limit` its last.
+    fn run(&self, sql: &Select, fixed: Vec<Value>, limit: usize) -> Result<Vec<Row>, JournalError> {
         let err = sqlite(&self.path);
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
+        let limit = Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX));
+        let args = fixed.into_iter().chain(sql.args.iter().cloned());
+        let args: Vec<Value> = args.chain(std::iter::once(limit)).collect();
+        let mut stmt = self.conn.prepare_cached(&sql.text).map_err(&err)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args), row)
             .map_err(&err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(&err)
+    }
+
+    /// The smallest and largest ids (None when the journal is empty).
+    fn id_range(&self) -> Result<Option<(i64, i64)>, JournalError> {
+        let range = self
+            .conn
+            .prepare_cached(ID_RANGE)
+            .and_then(|mut s| {
+                s.query_row([], |r| {
+                    Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
+                })
+            })
+            .map_err(sqlite(&self.path))?;
+        Ok(range.0.zip(range.1))
     }
 
     /// The last id `sink` delivered (0 when it never delivered anything).
@@ -90,20 +163,45 @@ impl Reader {
     }
 }
 
-/// The SQL and its arguments for `q`.
-fn select(q: &Query) -> (String, Vec<Value>) {
-    let mut sql = String::from(
+/// How a [`select`] reaches its rows.
+#[derive(Clone, Copy)]
+enum Scan {
+    /// By id (the table's own order); no pile filter.
+    Table,
+    /// One bucket of one pile through `frames_by_bucket`: parameters ?1 bucket, ?2 pile.
+    Bucket,
+}
+
+/// A statement and the arguments of its filters; the limit is bound as its last parameter.
+struct Select {
+    text: String,
+    args: Vec<Value>,
+}
+
+/// The statement for `q` (its `pile` filter is the bucket scan's, not repeated here).
+fn select(q: &Query, scan: Scan) -> Select {
+    let mut text = String::from(
         "SELECT id, time_ms, pile, conn, dir, type, seq, crc_order, raw, event, peer, fwd \
-         FROM frames WHERE 1",
+         FROM frames",
     );
+    let fixed = match scan {
+        Scan::Table => {
+            text.push_str(" WHERE 1");
+            0
+        }
+        Scan::Bucket => {
+            let by = format!(
+                " INDEXED BY frames_by_bucket WHERE id >> {BUCKET_BITS} = ?1 AND pile = ?2"
+            );
+            text.push_str(&by);
+            2
+        }
+    };
     let mut args: Vec<Value> = Vec::new();
     let mut filter = |clause: &str, v: Value| {
         args.push(v);
-        sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+        text.push_str(&format!(" AND {clause} ?{}", fixed + args.len()));
     };
-    if let Some(p) = &q.pile {
-        filter("pile =", Value::Text(p.clone()));
-    }
     if let Some(t) = q.since_ms {
         filter("time_ms >=", Value::Integer(t));
     }
@@ -123,12 +221,12 @@ fn select(q: &Query) -> (String, Vec<Value>) {
         filter("id >", Value::Integer(id));
     }
     if q.forward_only {
-        sql.push_str(" AND fwd = 1");
+        text.push_str(" AND fwd = 1");
     }
     let order = if q.oldest_first { "ASC" } else { "DESC" };
-    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-    sql.push_str(&format!(" ORDER BY id {order} LIMIT {limit}"));
-    (sql, args)
+    let limit = fixed + args.len() + 1;
+    text.push_str(&format!(" ORDER BY id {order} LIMIT ?{limit}"));
+    Select { text, args }
 }
 
 /// A stored row back as a [`Row`]; a value the writer never writes (a file edited by hand) is

@@ -4,6 +4,11 @@
 //! prune never holds the write lock long and never needs an index on time: ids increase with
 //! time, so the oldest rows are the lowest ids.
 //!
+//! The newest row is never deleted: SQLite gives a new row the largest id + 1, so an emptied
+//! table would hand out ids again from 1, below the outbox cursors. Index entries go with their
+//! rows (SQLite deletes both in one statement); the oldest rows' entries sit in the oldest
+//! buckets of `frames_by_bucket`, so a prune rewrites few index pages.
+//!
 //! Size counts live pages (`page_count − freelist_count`): SQLite reuses freed pages, so the
 //! file stays near its high-water mark (about `max_bytes`) instead of shrinking.
 
@@ -42,7 +47,7 @@ impl Retention {
     }
 
     fn prune_chunk(&self, conn: &mut Connection) -> Result<u64, rusqlite::Error> {
-        let (oldest, newest) = conn.query_row("SELECT min(id), max(id) FROM frames", [], |r| {
+        let (oldest, newest) = conn.query_row(super::query::ID_RANGE, [], |r| {
             Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
         })?;
         let (Some(oldest), Some(newest)) = (oldest, newest) else {
@@ -53,7 +58,8 @@ impl Retention {
             // similar size), at least one row and at most a chunk.
             let span = (newest - oldest + 1) as f64;
             let n = ((span * excess).ceil() as i64).clamp(1, CHUNK);
-            let gone = conn.execute("DELETE FROM frames WHERE id < ?1", params![oldest + n])?;
+            let below = (oldest + n).min(newest);
+            let gone = conn.execute("DELETE FROM frames WHERE id < ?1", params![below])?;
             return Ok(gone as u64);
         }
         let Some(max_age) = self.max_age else {
@@ -63,7 +69,7 @@ impl Retention {
         let cutoff = super::now_ms().saturating_sub(age_ms);
         let gone = conn.execute(
             "DELETE FROM frames WHERE id < ?1 AND time_ms < ?2",
-            params![oldest.saturating_add(CHUNK), cutoff],
+            params![oldest.saturating_add(CHUNK).min(newest), cutoff],
         )?;
         Ok(gone as u64)
     }
