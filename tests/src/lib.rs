@@ -97,6 +97,8 @@ pub mod vendor {
     include!(concat!(env!("OUT_DIR"), "/frames.rs"));
 }
 
+pub mod fault;
+
 /// Real parts for end-to-end tests: a test pile over TCP and an HTTP sink, on loopback only.
 pub mod parts {
     use futures::StreamExt;

@@ -78,6 +78,9 @@ pub struct Summary {
     pub errors: BTreeMap<String, u64>,
     /// Wall time of the run, s (from start until every pile closed).
     pub duration_s: f64,
+    /// Serials of the transaction records the platform confirmed, with `--list-confirmed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_serials: Option<Vec<String>>,
 }
 
 fn ms(us: u64) -> f64 {
@@ -107,6 +110,7 @@ impl Summary {
             reply_latency_max_ms: ms(s.latency_us.max()),
             errors: s.errors(),
             duration_s: secs,
+            confirmed_serials: None,
         }
     }
 
@@ -230,7 +234,11 @@ where
         p.abort();
     }
     stopper.abort();
-    Ok(Summary::from_stats(piles, &stats, start.elapsed()))
+    let mut summary = Summary::from_stats(piles, &stats, start.elapsed());
+    if plan.args.list_confirmed {
+        summary.confirmed_serials = Some(stats.confirmed_serials());
+    }
+    Ok(summary)
 }
 
 /// One progress line on stderr every `every` until the deadline.
@@ -299,5 +307,9 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&s.render(true)).unwrap();
         assert_eq!(v["piles"], 2);
         assert_eq!(v["reply_latency_p99_ms"], 0.0);
+        assert!(
+            v.get("confirmed_serials").is_none(),
+            "listed only with --list-confirmed"
+        );
     }
 }

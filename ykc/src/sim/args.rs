@@ -60,6 +60,10 @@ pub struct SimArgs {
     /// Print the final summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// List the serial of every transaction record the platform confirmed (0x40 success) in the
+    /// summary's `confirmed_serials`: what a durability test checks the backend received.
+    #[arg(long)]
+    pub list_confirmed: bool,
     /// A request unanswered after this long counts as a reply timeout.
     #[arg(long, default_value = "10s", value_parser = parse_interval)]
     pub reply_timeout: Duration,

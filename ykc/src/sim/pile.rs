@@ -611,6 +611,8 @@ impl Pile {
                     self.records.remove(i);
                     if r.confirm_result != TransactionRecordAckConfirmResult::Success {
                         self.stats.error("record_rejected");
+                    } else if self.plan.args.list_confirmed {
+                        self.stats.confirmed(r.transaction_serial.to_string());
                     }
                 }
                 None => self.stats.error("ack_for_unknown_record"),

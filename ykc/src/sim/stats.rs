@@ -127,6 +127,8 @@ pub(crate) struct Stats {
     /// Reply latencies in microseconds.
     pub latency_us: Histogram,
     errors: Mutex<BTreeMap<String, u64>>,
+    /// Serials of confirmed transaction records (kept only with `--list-confirmed`).
+    confirmed: Mutex<Vec<String>>,
 }
 
 impl Stats {
@@ -149,6 +151,22 @@ impl Stats {
     /// A copy of the error counts.
     pub fn errors(&self) -> BTreeMap<String, u64> {
         self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Notes a transaction record the platform confirmed.
+    pub fn confirmed(&self, serial: String) {
+        self.confirmed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(serial);
+    }
+
+    /// The serials noted by [`Stats::confirmed`], in confirmation order.
+    pub fn confirmed_serials(&self) -> Vec<String> {
+        self.confirmed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
