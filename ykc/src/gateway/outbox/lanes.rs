@@ -201,6 +201,13 @@ impl Lanes {
         }
     }
 
+    /// Rows not delivered yet, given the last committed id: held rows, one per parked pile, and
+    /// the ids not read yet.
+    pub fn backlog(&self, last: i64) -> u64 {
+        let unread = u64::try_from(last.saturating_sub(self.scanned)).unwrap_or(0);
+        (self.held.len() + self.parked.len()) as u64 + unread
+    }
+
     /// Everything at or below this id is delivered: the cursor to persist.
     pub fn watermark(&self) -> i64 {
         let held = self.held.keys().next().copied();
@@ -314,6 +321,7 @@ mod tests {
         .collect();
         assert_eq!(order, [1, 6, 2]);
         assert_eq!(l.watermark(), 2, "3 is parked");
+        assert_eq!(l.backlog(8), 1 + 2, "one parked pile, ids 7 and 8 not read");
         let refills = l.take_refills();
         assert_eq!(refills, [("flood".to_string(), 3)]);
         l.refill(&"flood".to_string(), vec![row(3, "flood"), row(4, "flood")]);

@@ -91,7 +91,9 @@ pub struct OutboxStats {
     pub sink: &'static str,
     /// Deliveries, failures, retries and latency, as the in-memory forwarder counts them.
     pub forward: ForwardStats,
-    /// Journal ids not yet delivered (an upper bound: rows the sink never gets count too).
+    /// Rows not yet delivered: those read and held, one per parked pile (its further rows are
+    /// counted once re-read), and the journal ids not read yet (rows the sink never gets count
+    /// there too, so it is an upper bound while the outbox is behind).
     pub backlog: u64,
     /// Age of the oldest row read and not yet delivered, seconds (0 when none).
     pub backlog_age_seconds: f64,
@@ -168,7 +170,7 @@ impl Outbox {
                 duplicates: self.inner.sink.duplicates(),
                 ..self.inner.counters.snapshot(lanes.held())
             },
-            backlog: u64::try_from(last.saturating_sub(cursor)).unwrap_or(0),
+            backlog: lanes.backlog(last),
             backlog_age_seconds: age_ms as f64 / 1000.0,
             cursor,
             skipped: self.inner.skipped.load(Relaxed),

@@ -55,9 +55,11 @@ pub struct Policy {
     pub billing_model: Option<Map<String, Value>>,
 }
 
-/// Most confirmations one session holds while their records are made durable. A pile sends
-/// its next record only after the previous one's 0x40 or its 30 s retry, so a handful is plenty.
-pub const MAX_HELD: usize = 16;
+/// Most confirmations one session holds while their records are made durable. A pile normally
+/// sends its next record after the previous one's 0x40, but one that uploads a stored backlog
+/// sends a burst; beyond this many pending the oldest confirmation is given up (its record is
+/// durable or not, as it is; only its 0x40 is not sent, so the pile resends it).
+pub const MAX_HELD: usize = 256;
 
 /// The clock, passed in so the session never reads it itself.
 #[derive(Debug, Clone, Copy)]
@@ -287,7 +289,8 @@ impl Session {
     /// it) or when the confirmation was given up (see [`MAX_HELD`]).
     pub fn on_delivered(&mut self, ticket: u64, delivered: bool) -> Option<Reply> {
         let i = self.held.iter().position(|(t, _)| *t == ticket)?;
-        let (_, reply) = self.held.swap_remove(i);
+        // `remove`, not `swap_remove`: the vector stays oldest first for `hold`'s give-up rule.
+        let (_, reply) = self.held.remove(i);
         delivered.then_some(reply)
     }
 

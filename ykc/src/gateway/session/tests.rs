@@ -483,3 +483,33 @@ fn a_replaced_session_forgets_its_pile() {
     s.replaced();
     assert_eq!(s.pile(), None);
 }
+
+#[test]
+fn a_burst_of_records_keeps_every_confirmation_up_to_the_limit_and_gives_up_the_oldest() {
+    use super::MAX_HELD;
+    let (p, t0) = (policy(), Instant::now());
+    let mut s = logged_in(&p, t0);
+    let tickets: Vec<u64> = (0..=MAX_HELD)
+        .map(|n| {
+            let seq = u16::try_from(n + 10).expect("small").to_le_bytes();
+            let acts = s.on_frame(&p, &record(seq), clock(t0));
+            acts.iter()
+                .find_map(|a| match a {
+                    Action::ForwardDurable { ticket, .. } => Some(*ticket),
+                    _ => None,
+                })
+                .expect("forwarded durably")
+        })
+        .collect();
+    // Confirmed out of order: the second-oldest first.
+    assert!(s.on_delivered(tickets[1], true).is_some());
+    assert!(
+        s.on_delivered(tickets[0], true).is_none(),
+        "the oldest was given up"
+    );
+    let confirmed = tickets[2..]
+        .iter()
+        .filter(|t| s.on_delivered(**t, true).is_some())
+        .count();
+    assert_eq!(confirmed, MAX_HELD - 1, "every other one is still held");
+}
