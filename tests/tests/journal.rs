@@ -215,3 +215,33 @@ async fn events_and_frames_arrive_in_order_and_a_drained_shutdown_redelivers_not
     assert_eq!(sink.paths().len(), want.len(), "nothing redelivered");
     gw.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sink_added_later_starts_at_the_journals_end_not_its_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("j.db");
+    let mut c = config(&db, String::new());
+    c.servers.clear();
+    let gw = ykc::gateway::start(c).await.expect("start without a sink");
+    let mut p = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    p.send(0x01, [1, 0], login(PILE)).await;
+    assert_eq!(p.recv(WAIT).await.expect("0x02").header.code, 0x02);
+    drop(p);
+    assert!(gw.shutdown(Duration::from_secs(5)).await);
+
+    let sink = Sink::start().await;
+    let gw = ykc::gateway::start(config(&db, format!("http://{}/ykc", sink.addr)))
+        .await
+        .expect("restart with a sink");
+    let mut p = TestPile::connect(gw.tcp_addr, CrcOrder::LowFirst).await;
+    p.send(0x01, [2, 0], login(PILE)).await;
+    assert_eq!(p.recv(WAIT).await.expect("0x02").header.code, 0x02);
+    assert!(sink.wait_for("/ykc/02", WAIT).await);
+    let paths = sink.paths();
+    assert_eq!(
+        paths,
+        ["/ykc/01", "/ykc/online", "/ykc/02"],
+        "only what came after it was added"
+    );
+    gw.stop();
+}

@@ -144,14 +144,19 @@ impl Reader {
 
     /// The last id `sink` delivered (0 when it never delivered anything).
     pub fn cursor(&self, sink: &str) -> Result<i64, JournalError> {
+        Ok(self.saved_cursor(sink)?.unwrap_or(0))
+    }
+
+    /// The last id `sink` delivered, or `None` when the journal has never had that sink.
+    pub fn saved_cursor(&self, sink: &str) -> Result<Option<i64>, JournalError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT last_id FROM cursors WHERE sink = ?1")
             .map_err(sqlite(&self.path))?;
         let mut rows = stmt.query([sink]).map_err(sqlite(&self.path))?;
         match rows.next().map_err(sqlite(&self.path))? {
-            Some(r) => r.get(0).map_err(sqlite(&self.path)),
-            None => Ok(0),
+            Some(r) => r.get(0).map(Some).map_err(sqlite(&self.path)),
+            None => Ok(None),
         }
     }
 

@@ -110,9 +110,7 @@ impl Outbox {
         let reader = journal
             .reader()
             .map_err(|e| ForwardError::Config(format!("outbox {name}: {e}")))?;
-        let cursor = reader
-            .cursor(name)
-            .map_err(|e| ForwardError::Config(format!("outbox {name}: {e}")))?;
+        let cursor = start_cursor(name, &reader, &journal).await?;
         let sink = Sink::connect(&config).await?;
         let workers = config.workers.max(1);
         let inner = Arc::new(Inner {
@@ -202,6 +200,33 @@ impl Outbox {
         }
         drained
     }
+}
+
+/// Where the sink resumes: its saved cursor; for a sink the journal has never had, the journal's
+/// end now, saved at once. A sink added to a gateway with a month of history starts with what
+/// comes next instead of receiving the month; and since it is saved before any pile connects,
+/// a crash right after the first start still resumes from there (nothing journaled is skipped).
+async fn start_cursor(
+    name: &'static str,
+    reader: &Reader,
+    journal: &Journal,
+) -> Result<i64, ForwardError> {
+    let failed =
+        |e: crate::journal::JournalError| ForwardError::Config(format!("outbox {name}: {e}"));
+    if let Some(cursor) = reader.saved_cursor(name).map_err(failed)? {
+        return Ok(cursor);
+    }
+    let end = reader.last_id().map_err(failed)?;
+    journal.set_cursor(name, end).await.map_err(failed)?;
+    journal.flush().await.map_err(failed)?;
+    if end > 0 {
+        tracing::info!(
+            sink = name,
+            from = end,
+            "new sink: delivery starts at the journal's end; older rows are not sent to it"
+        );
+    }
+    Ok(end)
 }
 
 /// Reads committed rows into the lanes, refills parked piles and persists the cursor.
