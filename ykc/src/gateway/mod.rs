@@ -26,6 +26,7 @@ mod listener;
 pub mod metrics;
 pub mod outbox;
 pub mod registry;
+
 pub mod session;
 mod shutdown;
 
@@ -218,15 +219,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
     };
     tasks.spawn(listener.run());
     let app = api::router(shared.clone());
-    let rest_stop = shutdown.clone().cancelled_owned();
-    tasks.spawn(async move {
-        if let Err(e) = axum::serve(http, app)
-            .with_graceful_shutdown(rest_stop)
-            .await
-        {
-            warn!(error = %e, "REST server stopped");
-        }
-    });
+    tasks.spawn(api::serve(http, app, &shared.config, shutdown.clone())?);
     info!(%tcp_addr, %http_addr, "ykc gateway listening");
     Ok(Running {
         tcp_addr,
