@@ -101,8 +101,8 @@ impl ServeConfig {
     /// turned off beside tokens, TLS files both given and readable.
     pub(super) fn validate_api(&self) -> Result<(), ConfigError> {
         let mut names = BTreeSet::new();
-        for t in self.rest_tokens() {
-            let opt = if t.name == DEFAULT_TOKEN_NAME && self.api_token.is_some() {
+        for (i, t) in self.rest_tokens().into_iter().enumerate() {
+            let opt = if i == 0 && self.api_token.is_some() {
                 "api_token"
             } else {
                 "api_tokens"
@@ -129,5 +129,101 @@ impl ServeConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::config::tests::TempFile;
+
+    const LONG: &str = "0123456789abcdef0123";
+
+    fn check(mut c: ServeConfig) -> Result<ServeConfig, ConfigError> {
+        c.normalize();
+        c.validate().map(|()| c)
+    }
+
+    #[test]
+    fn nested_yaml_tokens_and_tls_paths_relative_to_the_file() {
+        let cert = TempFile::new("cert.pem", "x");
+        let dir = cert.path.parent().unwrap();
+        std::fs::write(dir.join("key.pem"), "x").unwrap();
+        let yaml = format!(
+            "api:\n  token: {LONG}\n  tokens:\n    - {{name: grafana, token: {LONG}x, scope: read}}\n  \
+             tls_cert: cert.pem\n  tls_key: key.pem\n"
+        );
+        std::fs::write(dir.join("ykc.yaml"), yaml).unwrap();
+        let c = check(ServeConfig::from_file(&dir.join("ykc.yaml")).unwrap()).unwrap();
+        let names: Vec<String> = c.rest_tokens().iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["default (command)", "grafana (read)"]);
+        assert_eq!(
+            c.rest_tls(),
+            Some((cert.path.as_path(), dir.join("key.pem").as_path()))
+        );
+        assert!(!format!("{c:?}").contains(LONG), "Debug prints a token");
+    }
+
+    #[test]
+    fn flag_form_of_a_token() {
+        let t: ApiToken = format!("ci:read:{LONG}:with:colons").parse().unwrap();
+        assert_eq!((t.name.as_str(), t.scope), ("ci", ApiScope::Read));
+        assert_eq!(t.token.expose(), format!("{LONG}:with:colons"));
+        assert!("ci:write:x".parse::<ApiToken>().is_err());
+        assert!("ci".parse::<ApiToken>().is_err());
+    }
+
+    #[test]
+    fn bad_rest_options_name_the_option() {
+        let token = |t: &str| Some(Secret::from(t.to_owned()));
+        for (c, option) in [
+            (
+                ServeConfig {
+                    api_token: token("short"),
+                    ..Default::default()
+                },
+                "api_token",
+            ),
+            (
+                ServeConfig {
+                    api_token: token(LONG),
+                    api_insecure_open: true,
+                    ..Default::default()
+                },
+                "api_insecure_open",
+            ),
+            (
+                ServeConfig {
+                    api_tokens: vec![format!("default:read:{LONG}").parse().unwrap()],
+                    api_token: token(LONG),
+                    ..Default::default()
+                },
+                "api_tokens",
+            ),
+            (
+                ServeConfig {
+                    api_tls_cert: Some("/nonexistent.pem".into()),
+                    ..Default::default()
+                },
+                "api_tls_key",
+            ),
+            (
+                ServeConfig {
+                    api_tls_cert: Some("/nonexistent.pem".into()),
+                    api_tls_key: Some("/nonexistent.key".into()),
+                    ..Default::default()
+                },
+                "api_tls_cert",
+            ),
+        ] {
+            assert_eq!(check(c).unwrap_err().option(), Some(option));
+        }
+        // An empty YKC_API_TOKEN is no token (protected mode), not a token of length 0.
+        let c = check(ServeConfig {
+            api_token: token(""),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.rest_tokens().is_empty());
     }
 }
