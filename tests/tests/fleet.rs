@@ -129,3 +129,79 @@ async fn presence_lookup_requests_and_node_death() {
         .await
         .expect("fleet tasks end");
 }
+
+#[tokio::test]
+async fn a_three_node_nats_cluster_losing_a_node_keeps_the_fleet_working() {
+    let dir = scratch("fleet-cluster");
+    let mut nats = ykc_tests::cluster::NatsCluster::start(dir.path(), 3).await;
+    let tasks = TaskTracker::new();
+    let stop = CancellationToken::new();
+    let mut fleet = Vec::new();
+    for (i, node) in ["a", "b", "c"].into_iter().enumerate() {
+        // Each gateway knows every NATS node, its own first (as operators write it).
+        let mut c = config(&nats.url(i), node);
+        c.servers
+            .extend((0..3).filter(|j| *j != i).map(|j| nats.url(j)));
+        let f = Fleet::start(c, Arc::new(Echo), stop.clone(), &tasks).await;
+        fleet.push(f.unwrap_or_else(|e| panic!("node {node} joins: {e}")));
+    }
+    let on_c = Presence {
+        node: "c".into(),
+        connection_id: 1,
+        since: "2026-12-02T00:00:00Z".into(),
+        remote_addr: "127.0.0.1:4000".into(),
+    };
+    fleet[2].announce(PILE, &on_c).await.expect("announced");
+    assert!(eventually(Duration::from_secs(3), || fleet[1].lookup(PILE).is_some()).await);
+
+    nats.kill9(0);
+    // Node a's client moves to another NATS node; the replicated buckets keep their entries.
+    let request = Request {
+        pile: PILE.into(),
+        ..Request::default()
+    };
+    let mut asked = None;
+    for _ in 0..50 {
+        match fleet[0]
+            .ask("c", Ask::Pile, &request, Duration::from_secs(1))
+            .await
+        {
+            Ok(r) => {
+                asked = Some(r);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    assert_eq!(
+        asked.map(|r| r.status),
+        Some(200),
+        "a reaches c without NATS node 0"
+    );
+    let moved = Presence {
+        node: "b".into(),
+        ..on_c.clone()
+    };
+    let mut announced = false;
+    for _ in 0..50 {
+        if fleet[1].announce(PILE, &moved).await.is_ok() {
+            announced = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        announced,
+        "presence is written with two NATS nodes of three"
+    );
+    let seen = eventually(Duration::from_secs(5), || {
+        fleet[0].lookup(PILE).is_some_and(|p| p.node == "b")
+    })
+    .await;
+    assert!(seen, "a sees the pile move to b");
+    stop.cancel();
+    tasks.close();
+    tokio::time::timeout(Duration::from_secs(10), tasks.wait())
+        .await
+        .expect("fleet tasks end");
+}
