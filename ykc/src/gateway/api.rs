@@ -29,6 +29,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/piles/{pile}/commands/{frame}", post(command))
         .route("/piles/{pile}/frames", get(super::history::frames))
         .route("/proxy/{code}", post(proxy))
+        .merge(super::console::routes())
         .with_state(shared)
 }
 
