@@ -434,6 +434,8 @@ async function pilePage(code) {
 // ---------------------------------------------------------------------------------------------
 // Commands: a form per platform→pile frame, generated from its fields.
 
+/// A field's repetition: `{fixed: n}`, `{count_field: name}`, or {} for "once" and "rest".
+const repeat = (f) => (f.repeat && typeof f.repeat === 'object' ? f.repeat : {});
 const skipped = (f, meta) => f.name.startsWith('reserved') || (f.name === 'pile_code' && meta.fields[0] === f);
 
 /// The input for one value of field `f`; `path` names it for the API's error (`cards[0].card_no`).
@@ -472,7 +474,7 @@ function hint(f) {
 /// The controls of a list of fields; `prefix` is the JSON path of their object.
 function controls(meta, fields, prefix) {
   const out = [];
-  const counted = new Set(fields.map((f) => f.repeat && f.repeat.count_field).filter(Boolean));
+  const counted = new Set(fields.map((f) => repeat(f).count_field).filter(Boolean));
   for (const f of fields) {
     if (f.kind === 'layout' || f.kind === 'trailing' || skipped(f, meta)) continue;
     const path = prefix ? `${prefix}.${f.name}` : f.name;
@@ -487,7 +489,7 @@ function controls(meta, fields, prefix) {
       out.push(groupEditor(meta, f, path, id));
       continue;
     }
-    const n = f.repeat && f.repeat.fixed;
+    const n = repeat(f).fixed;
     if (n) {
       out.push(repeatEditor(f, path, id, n));
       continue;
@@ -522,7 +524,7 @@ function repeatEditor(f, path, id, n) {
 function groupEditor(meta, f, path, id) {
   const items = el('ol', { class: 'items' });
   const add = el('button', { type: 'button', text: t('add_item') });
-  const box = el('fieldset', { class: 'group', 'data-path': path, 'data-group': f.repeat.count_field || '' },
+  const box = el('fieldset', { class: 'group', 'data-path': path, 'data-group': repeat(f).count_field || '' },
     el('legend', {}, fieldName(f)), items, add);
   add.addEventListener('click', () => {
     const i = items.children.length;
@@ -559,10 +561,10 @@ function readFields(meta, fields, scope, prefix) {
         return readFields(meta, f.items, li, `${path}[${old}]`);
       });
       out[f.name] = items;
-      if (f.repeat.count_field) counts[f.repeat.count_field] = items.length;
+      if (repeat(f).count_field) counts[repeat(f).count_field] = items.length;
       continue;
     }
-    if (f.repeat && f.repeat.fixed) {
+    if (repeat(f).fixed) {
       const box = scope.querySelector(`fieldset[data-path="${CSS.escape(path)}"]`);
       out[f.name] = [...box.querySelectorAll('[data-index]')].map((x) => readInput(x, f));
       continue;
