@@ -708,10 +708,10 @@ function frameCard(env, i) {
     el('h3', { id: `frame-${i}` }, el('span', { class: `badge ${ok ? 'ok' : 'bad'}`, text: ok ? t('ok_parse') : t('failed_parse') }), ' ',
       env.frame_type ? frameTitle(meta, code) : t('unknown')),
     messages(env),
-    table(t('header'), [t('name'), t('value')], rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row', text: t(k) }), el('td', { text: String(v) })))),
     crc,
     env.body_data ? fieldTable(meta, env.body_data, t('fields')) : null,
     env.partial_data ? fieldTable(meta, env.partial_data, t('partial')) : null,
+    table(t('header'), [t('name'), t('value')], rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row', text: t(k) }), el('td', { text: String(v) })))),
     el('p', { class: 'hex' }, el('code', { text: env.hex || '' })));
 }
 
