@@ -97,6 +97,7 @@ pub mod vendor {
     include!(concat!(env!("OUT_DIR"), "/frames.rs"));
 }
 
+pub mod cluster;
 pub mod fault;
 
 /// Headless Chromium through chromedriver, for the console's browser test.

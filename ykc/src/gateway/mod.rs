@@ -22,6 +22,7 @@ mod billing;
 pub mod config;
 mod connection;
 pub mod console;
+pub mod fleet;
 pub mod forward;
 mod history;
 mod listener;
