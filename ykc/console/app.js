@@ -36,6 +36,7 @@ const WORDS = {
     failed_parse: '解析失败', unknown: '未知', truncated: '帧太多，只显示前面一部分。',
     request_failed: '请求失败', seconds: '秒', ms: '毫秒', time: '时间', connection: '连接',
     no_reply_within: '超时', sent_command: '发出的命令', china_time: '北京时间',
+    seq_le: '小端计数', seq_be: '大端计数', seq_constant: '固定不变', seq_unknown: '未知',
   },
   en: {
     skip: 'Skip to content', console: 'console', pages: 'Pages', fleet: 'Fleet', pile: 'Pile',
@@ -64,6 +65,7 @@ const WORDS = {
     failed_parse: 'failed', unknown: 'unknown', truncated: 'Too many frames: only the first are shown.',
     request_failed: 'Request failed', seconds: 's', ms: 'ms', time: 'Time', connection: 'Connection',
     no_reply_within: 'timed out', sent_command: 'Command sent', china_time: 'China time',
+    seq_le: 'little-endian counter', seq_be: 'big-endian counter', seq_constant: 'constant', seq_unknown: 'unknown',
   },
 };
 
@@ -325,7 +327,7 @@ function fleetPage() {
       el('td', { 'data-label': t('online_since'), text: p.online_since }),
       el('td', { 'data-label': t('last_frame'), text: ago(p.last_frame_ms_ago) }),
       el('td', { 'data-label': t('crc_order'), text: p.crc_order ? t(p.crc_order) : '—' }),
-      el('td', { 'data-label': t('sequence_style'), text: p.sequence_style }),
+      el('td', { 'data-label': t('sequence_style'), text: t(`seq_${p.sequence_style}`) }),
       el('td', { 'data-label': t('guns') }, gunChips(p.guns)))));
   };
   let run = null;
@@ -421,7 +423,7 @@ async function pilePage(code) {
   const p = f.ok && f.body.piles.find((x) => x.pile_code === code);
   summary.replaceChildren(p ? el('dl', { class: 'facts' },
     [['node', p.node], ['address', p.remote_addr], ['online_since', p.online_since], ['crc_order', p.crc_order ? t(p.crc_order) : '—'],
-      ['sequence_style', p.sequence_style]].map(([k, v]) => [el('dt', { text: t(k) }), el('dd', { text: v })]),
+      ['sequence_style', t(`seq_${p.sequence_style}`)]].map(([k, v]) => [el('dt', { text: t(k) }), el('dd', { text: v })]),
     el('dt', { text: t('guns') }), el('dd', {}, gunChips(p.guns))) : el('p', { class: 'muted', text: t('offline') }));
   stream(`/console/piles/${code}/stream?lang=${lang}`, (name, data) => {
     if (name !== 'frame' || paused) return;

@@ -264,3 +264,48 @@ pub(super) fn until<S: Stream + Unpin>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PILE: [u8; 7] = [0x32, 1, 2, 0, 0, 0, 1];
+
+    /// A heartbeat (0x03) of `PILE` for `gun`, as a pile sends it.
+    fn heartbeat(gun: u8, time_ms: i64) -> LiveFrame {
+        let body = [0x32, 1, 2, 0, 0, 0, 1, gun, 0];
+        let raw = crate::frames::Message::decode(0x03, &body)
+            .and_then(|(m, _)| m.to_frame([0, 0], crate::CrcOrder::LowFirst))
+            .expect("a heartbeat encodes");
+        LiveFrame {
+            pile: Some(PILE),
+            conn: 1,
+            direction: Direction::Up,
+            time_ms,
+            raw,
+        }
+    }
+
+    #[test]
+    fn the_last_status_frame_of_each_gun_is_kept_and_bounded() {
+        let s = StatusFrames::default();
+        assert!(s.wants(0x03) && s.wants(0x13) && !s.wants(0x3B));
+        s.keep(PILE, &heartbeat(1, 1));
+        s.keep(PILE, &heartbeat(1, 2));
+        s.keep(PILE, &heartbeat(2, 3));
+        let kept = s.of(&PILE);
+        assert_eq!(kept.len(), 2, "one per gun");
+        assert!(
+            kept.iter().any(|k| k.gun == 1 && k.time_ms == 2),
+            "the newer one"
+        );
+        for gun in 3..40 {
+            s.keep(PILE, &heartbeat(gun, i64::from(gun)));
+        }
+        let kept = s.of(&PILE);
+        assert_eq!(kept.len(), MAX_PER_PILE);
+        assert!(kept.iter().all(|k| k.time_ms > 3), "the oldest went first");
+        s.retain(|_| false);
+        assert!(s.of(&PILE).is_empty());
+    }
+}
