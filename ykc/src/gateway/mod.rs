@@ -22,6 +22,7 @@ pub mod config;
 mod connection;
 pub mod forward;
 mod history;
+pub mod identity;
 mod listener;
 pub mod metrics;
 pub mod outbox;
@@ -63,6 +64,14 @@ pub enum GatewayError {
     /// The configuration refers to something unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The pinned-identity store could not be opened.
+    #[error("identity store {}: {source}", path.display())]
+    Identity {
+        /// Its file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
 }
 
 /// State shared by every connection and the REST API.
@@ -83,6 +92,8 @@ pub struct Shared {
     pub journal: Option<Journal>,
     /// With a journal, forwarding reads from it: one outbox per sink (and `forwarders` is empty).
     pub outboxes: outbox::Outboxes,
+    /// The pinned pile identities (none with `--pile-identity off`).
+    pub identity: Option<Arc<identity::IdentityStore>>,
 }
 
 impl Shared {
@@ -138,7 +149,9 @@ async fn forwarding(
 fn policy(config: &ServeConfig) -> Result<Policy, GatewayError> {
     let allowlist = match &config.login_allowlist_file {
         Some(p) => {
-            Some(config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?)
+            let codes =
+                config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?;
+            Some(Arc::new(identity::Allowlist::new(p.clone(), codes)))
         }
         None => None,
     };
@@ -183,6 +196,7 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         journal,
         outboxes,
         policy: policy(&config)?,
+        identity: identity::open_store(&config)?,
         forwarders,
         connections: Arc::new(Semaphore::new(config.max_connections as usize)),
         registry: Default::default(),
@@ -217,6 +231,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
         tasks: tasks.clone(),
     };
     tasks.spawn(listener.run());
+    tasks.spawn(identity::watch_allowlist(shared.clone(), shutdown.clone()));
     let app = api::router(shared.clone());
     let rest_stop = shutdown.clone().cancelled_owned();
     tasks.spawn(async move {

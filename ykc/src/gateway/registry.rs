@@ -1,5 +1,10 @@
 //! The piles online now, keyed by pile code (compared as the 7 raw bytes, ERRATA R5).
+//!
+//! One connection holds a pile code at a time. Whether a second login takes it over or is
+//! refused (`--duplicate-login`) is decided under the map's lock, so two logins racing for the
+//! same code get one answer each: [`Registry::admit`].
 
+use super::identity::DuplicateLogin;
 use crate::codec::OutFrame;
 use crate::frames::Message;
 use crate::CrcOrder;
@@ -7,7 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// A frame to write to a pile, optionally waiting for the pile's reply.
@@ -94,6 +99,24 @@ impl Default for Registry {
     }
 }
 
+/// A login the registry took ([`Registry::admit`]).
+#[derive(Debug)]
+pub struct Admitted {
+    /// The new entry's activity handle.
+    pub presence: Presence,
+    /// The older connection it replaced (kicked), if any.
+    pub replaced: Option<PileInfo>,
+}
+
+/// A login the registry refused: the pile is held by a live connection.
+#[derive(Debug)]
+pub struct Held {
+    /// The connection holding the pile (its address, how long it has been silent).
+    pub holder: PileInfo,
+    /// The newcomer's kick sender, handed back unused.
+    pub kick: oneshot::Sender<()>,
+}
+
 /// A handle a session keeps to update its entry cheaply.
 #[derive(Debug, Clone)]
 pub struct Presence {
@@ -124,7 +147,8 @@ impl Registry {
         self.piles.is_poisoned()
     }
 
-    /// Registers a logged-in pile; returns whether an older connection was replaced (and kicks it).
+    /// Registers a logged-in pile, replacing (and kicking) an older connection of it; returns
+    /// whether there was one.
     pub fn insert(
         &self,
         key: [u8; 7],
@@ -132,7 +156,38 @@ impl Registry {
         tx: mpsc::Sender<Box<Outbound>>,
         kick: oneshot::Sender<()>,
     ) -> (bool, Presence) {
-        let last_frame = Arc::new(AtomicU64::new(self.epoch.elapsed().as_millis() as u64));
+        let a = self
+            .admit(key, info, tx, kick, DuplicateLogin::Replace, Duration::ZERO)
+            .expect("`replace` admits every login");
+        (a.replaced.is_some(), a.presence)
+    }
+
+    /// Registers a logged-in pile by `rule` when another connection holds its code: with
+    /// [`DuplicateLogin::Replace`], or when the holder sent no frame within `alive`, the older
+    /// connection is kicked and the newcomer takes the entry; otherwise the newcomer is refused
+    /// with what is known of the holder. Decided under one lock: racing logins cannot both win.
+    pub fn admit(
+        &self,
+        key: [u8; 7],
+        info: PileInfo,
+        tx: mpsc::Sender<Box<Outbound>>,
+        kick: oneshot::Sender<()>,
+        rule: DuplicateLogin,
+        alive: Duration,
+    ) -> Result<Admitted, Box<Held>> {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let mut piles = self.piles();
+        if let Some(held) = piles.get(&key) {
+            let silent = now.saturating_sub(held.last_frame.load(Relaxed));
+            let reject = rule == DuplicateLogin::RejectWhileAlive
+                && held.info.connection_id != info.connection_id
+                && Duration::from_millis(silent) < alive;
+            if reject {
+                let holder = self.snapshot(held);
+                return Err(Box::new(Held { holder, kick }));
+            }
+        }
+        let last_frame = Arc::new(AtomicU64::new(now));
         let presence = Presence {
             last_frame: last_frame.clone(),
             epoch: self.epoch,
@@ -143,17 +198,14 @@ impl Registry {
             tx,
             kick: Some(kick),
         };
-        let old = self.piles().insert(key, entry);
-        let replaced = match old {
-            Some(mut e) => {
-                if let Some(k) = e.kick.take() {
-                    let _ = k.send(());
-                }
-                true
+        let replaced = piles.insert(key, entry).map(|mut old| {
+            if let Some(k) = old.kick.take() {
+                // The older connection may have ended meanwhile; then nothing is left to close.
+                let _ = k.send(());
             }
-            None => false,
-        };
-        (replaced, presence)
+            self.snapshot(&old)
+        });
+        Ok(Admitted { presence, replaced })
     }
 
     /// Removes the pile if `conn` still owns it; true when removed.
