@@ -272,3 +272,94 @@ impl Registry {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PILE: [u8; 7] = [0x32, 1, 2, 0, 0, 0, 1];
+
+    fn info(conn: u64) -> PileInfo {
+        PileInfo {
+            pile_code: "32010200000001".into(),
+            connection_id: conn,
+            remote_addr: format!("127.0.0.1:{conn}"),
+            online_since: String::new(),
+            login: bytes::Bytes::new(),
+            crc_order: None,
+            sequence_style: SequenceStyle::Unknown,
+            last_frame_ms_ago: 0,
+        }
+    }
+
+    /// Admits connection `conn`; its kick receiver, or the holder that refused it.
+    fn admit(
+        r: &Registry,
+        conn: u64,
+        rule: DuplicateLogin,
+        alive: Duration,
+    ) -> Result<(Admitted, oneshot::Receiver<()>), Box<Held>> {
+        let (tx, _) = mpsc::channel(1);
+        let (kick, kicked) = oneshot::channel();
+        r.admit(PILE, info(conn), tx, kick, rule, alive)
+            .map(|a| (a, kicked))
+    }
+
+    #[test]
+    fn a_live_holder_keeps_its_pile() {
+        let r = Registry::default();
+        let alive = Duration::from_secs(30);
+        let (_, mut first) = admit(&r, 1, DuplicateLogin::RejectWhileAlive, alive).unwrap();
+        let held = admit(&r, 2, DuplicateLogin::RejectWhileAlive, alive).unwrap_err();
+        assert_eq!(held.holder.remote_addr, "127.0.0.1:1");
+        assert_eq!(r.get(&PILE).unwrap().connection_id, 1);
+        assert!(first.try_recv().is_err(), "the holder is not kicked");
+    }
+
+    #[test]
+    fn a_silent_holder_is_replaced() {
+        let r = Registry::default();
+        let (_, mut first) =
+            admit(&r, 1, DuplicateLogin::RejectWhileAlive, Duration::ZERO).unwrap();
+        let (a, _) = admit(&r, 2, DuplicateLogin::RejectWhileAlive, Duration::ZERO).unwrap();
+        assert_eq!(a.replaced.unwrap().connection_id, 1);
+        assert_eq!(r.get(&PILE).unwrap().connection_id, 2);
+        assert!(first.try_recv().is_ok(), "the older connection is kicked");
+        // And the older one, going, does not take the newer one's entry with it.
+        assert!(!r.remove(&PILE, 1));
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn replace_always_takes_over() {
+        let r = Registry::default();
+        let alive = Duration::from_secs(30);
+        let (_, mut first) = admit(&r, 1, DuplicateLogin::Replace, alive).unwrap();
+        let (a, _) = admit(&r, 2, DuplicateLogin::Replace, alive).unwrap();
+        assert!(a.replaced.is_some());
+        assert!(first.try_recv().is_ok());
+    }
+
+    #[test]
+    fn racing_logins_get_one_winner() {
+        let r = std::sync::Arc::new(Registry::default());
+        let alive = Duration::from_secs(30);
+        let won: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (1..=8)
+                .map(|conn| {
+                    let r = r.clone();
+                    s.spawn(move || {
+                        admit(&r, conn, DuplicateLogin::RejectWhileAlive, alive)
+                            .is_ok_and(|(a, _)| a.replaced.is_none())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| usize::from(h.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(won, 1);
+        assert_eq!(r.len(), 1);
+    }
+}
