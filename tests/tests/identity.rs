@@ -85,7 +85,10 @@ async fn a_second_login_is_refused_while_the_first_lives_and_the_first_keeps_its
     assert_eq!(answered, Some(0x36), "the first connection got the command");
     let (status, body) = cmd.expect("REST answers");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["reply"]["body_data"]["stop_result"]["name"], "success", "{body}");
+    assert_eq!(
+        body["reply"]["body_data"]["stop_result"]["name"], "success",
+        "{body}"
+    );
     let pile: Value =
         serde_json::from_str(&gw.get(&format!("/piles/{PILE}")).await.unwrap()).expect("pile JSON");
     assert_eq!(
