@@ -190,7 +190,12 @@ async fn frames_are_forwarded_and_billing_records_confirmed_only_after_delivery(
 
 #[tokio::test]
 async fn second_login_closes_the_older_connection_and_spoofed_frames_are_dropped() {
-    let gw = gateway(config()).await;
+    // This test is about replacement; the default refuses a second login while the first lives.
+    let c = ServeConfig {
+        duplicate_login: ykc::gateway::config::DuplicateLogin::Replace,
+        ..config()
+    };
+    let gw = gateway(c).await;
     let mut first = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
     let mut second = logged_in(&gw, PILE, CrcOrder::LowFirst).await;
     assert!(first.closed(WAIT).await, "the older connection is closed");

@@ -120,6 +120,7 @@ fn field_meta(f: &Field) -> TokenStream {
         Repeat::Rest => quote!(::ykc::meta::Repeat::Rest),
     };
     let (decimals, offset, nz, rev) = (f.decimals, f.offset, f.null_when_zero, f.reversed);
+    let identity = f.identity;
     let bits = f.bits.as_ref().map_or_else(|| quote!(&[]), |p| quote!(#p));
     let values = if f.enumeration {
         quote!(<#elem as ::ykc::CodeEnum>::VALUES)
@@ -143,7 +144,7 @@ fn field_meta(f: &Field) -> TokenStream {
         ::ykc::FieldMeta {
             name: #name, name_zh: #name_zh, kind: ::ykc::meta::FieldKind::#kind, len: #len, alt_len: #alt_len,
             repeat: #repeat, decimals: #decimals, offset: #offset, unit: #unit, null_when_zero: #nz,
-            reversed: #rev, bits: #bits, values: #values, items: #items, go: #go, go_bool: #go_bool, note_zh: #note_zh,
+            reversed: #rev, identity: #identity, bits: #bits, values: #values, items: #items, go: #go, go_bool: #go_bool, note_zh: #note_zh,
         }
     }
 }

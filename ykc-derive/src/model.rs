@@ -39,6 +39,8 @@ pub struct Field {
     pub unit: String,
     pub null_when_zero: bool,
     pub reversed: bool,
+    /// Part of the pile's identity (spec `identity: true`).
+    pub identity: bool,
     pub bits: Option<Path>,
     pub enumeration: bool,
     pub go: String,
@@ -231,6 +233,7 @@ struct FieldAttrs {
     unit: Attr<String>,
     null_when_zero: Attr<()>,
     reversed: Attr<()>,
+    identity: Attr<()>,
     bit_table: Attr<Path>,
     enumeration: Attr<()>,
     go: Attr<String>,
@@ -253,6 +256,7 @@ impl FieldAttrs {
             unit: Attr::none(),
             null_when_zero: Attr::none(),
             reversed: Attr::none(),
+            identity: Attr::none(),
             bit_table: Attr::none(),
             enumeration: Attr::none(),
             go: Attr::none(),
@@ -303,6 +307,7 @@ impl FieldAttrs {
             "unit" => self.unit.set("unit", span, lit_str(need(p, v)?)?),
             "null_when_zero" => self.null_when_zero.flag("null_when_zero", p, v),
             "reversed" => self.reversed.flag("reversed", p, v),
+            "identity" => self.identity.flag("identity", p, v),
             "enumeration" => self.enumeration.flag("enumeration", p, v),
             "go" => self.go.set("go", span, lit_str(need(p, v)?)?),
             "go_bool" => {
@@ -411,6 +416,7 @@ impl Field {
             unit: a.unit.into_value().unwrap_or_default(),
             null_when_zero: a.null_when_zero.is_set(),
             reversed: a.reversed.is_set(),
+            identity: a.identity.is_set(),
             bits: a.bit_table.into_value(),
             enumeration: a.enumeration.is_set(),
             go: a.go.into_value().unwrap_or_default(), // "" = no Go name

@@ -125,6 +125,9 @@ fn value_rule(f: &FieldSpec) -> String {
     if f.reversed {
         parts.push("reversed".into());
     }
+    if f.identity {
+        parts.push("pinned per pile (identity)".into());
+    }
     if let Some(n) = f.repeat {
         parts.push(format!("×{n} values"));
     }

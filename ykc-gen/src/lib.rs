@@ -116,7 +116,12 @@ pub fn build(spec_dir: &Path) -> Result<(), BuildError> {
     let out = std::env::var_os("OUT_DIR").ok_or(BuildError::NoOutDir)?;
     let spec = load(spec_dir)?;
     let path = PathBuf::from(out).join("frames.rs");
-    std::fs::write(&path, rust::render(&spec)).map_err(|source| BuildError::Write { path, source })
+    // Written beside and renamed over, never rewritten in place: a target directory seeded with
+    // hard links would otherwise change the file of every directory linked to it.
+    let tmp = path.with_extension("rs.tmp");
+    std::fs::write(&tmp, rust::render(&spec))
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|source| BuildError::Write { path, source })
 }
 
 /// The checked-in generated files: `(path under root, content)`.

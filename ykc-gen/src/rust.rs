@@ -199,6 +199,9 @@ fn render_field(out: &mut String, frame: &FrameSpec, owner: &str, f: &FieldSpec)
     if f.reversed {
         attrs.push("reversed".into());
     }
+    if f.identity {
+        attrs.push("identity".into());
+    }
     if f.r#enum.is_some() || f.enum_ref.is_some() {
         attrs.push("enumeration".into());
     }

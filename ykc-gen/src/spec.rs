@@ -144,6 +144,9 @@ pub struct FieldSpec {
     /// Raw 0 = not applicable.
     #[serde(default)]
     pub null_when_zero: bool,
+    /// Part of the pile's identity: the gateway pins it per pile code (login frame only).
+    #[serde(default)]
+    pub identity: bool,
     /// Inline enum.
     #[serde(default)]
     pub r#enum: Option<BTreeMap<u64, EnumValueSpec>>,

@@ -114,6 +114,9 @@ fn check_fields(
                 fd.name
             ));
         }
+        if fd.identity && (!top || frame.role != Some(crate::spec::Role::Login)) {
+            err("`identity` marks top-level fields of the `role: login` frame only".into());
+        }
         if !fd.ty.is_table_type() {
             let table: Vec<&str> = FieldKind::TABLE.iter().map(|k| k.as_str()).collect();
             err(format!(

@@ -85,6 +85,9 @@ pub struct FieldMeta {
     pub null_when_zero: bool,
     /// ASCII sent in reverse byte order.
     pub reversed: bool,
+    /// Part of the pile's identity: the gateway remembers it from a pile's first login and
+    /// compares later logins with it (spec `identity: true`, `--pile-identity`).
+    pub identity: bool,
     /// Named bit runs of a bit field.
     pub bits: &'static [BitMeta],
     /// Enum values, when the field is an enumeration.
@@ -114,6 +117,7 @@ impl FieldMeta {
             unit: "",
             null_when_zero: false,
             reversed: false,
+            identity: false,
             bits: &[],
             values: &[],
             items: &[],

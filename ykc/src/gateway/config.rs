@@ -16,6 +16,7 @@ pub use crate::CrcOrder;
 use self::check::{ensure, invalid, scheme, validate_host, validate_server};
 use self::table::serve_options;
 use super::forward;
+pub use super::identity::{DuplicateLogin, PileIdentity};
 use clap::ValueEnum;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -106,7 +107,9 @@ fn flatten(doc: &mut serde_yaml::Value) -> Result<bool, serde_yaml::Error> {
         return Ok(false);
     };
     let mut nested = false;
-    for section in ["journal", "billing", "nats", "shutdown", "api"] {
+    let mut sections: Vec<&str> = NESTED.iter().map(|(section, _, _)| *section).collect();
+    sections.dedup(); // NESTED lists each section's keys together
+    for section in sections {
         let Some(serde_yaml::Value::Mapping(inner)) = top.get(section).cloned() else {
             continue;
         };
@@ -217,7 +220,7 @@ serve_options! {
         login_timeout_secs: u64 = 30, "SECS", range 1..=3600, duration login_timeout = from_secs;
         /// Drop (and count) frames sent before login [default: true]
         drop_before_login: bool = true, "BOOL";
-        /// File of pile codes allowed to log in, one per line; needs --auto-verification
+        /// File of pile codes allowed to log in (their logins answered), one per line; reloaded on change and SIGHUP
         login_allowlist_file: Option<PathBuf> = None, "FILE";
         /// JSON 0x0A/0x58 body: the billing model for 0x05 checks and 0x09 answers
         billing_model_file: Option<PathBuf> = None, "FILE";
@@ -270,6 +273,14 @@ serve_options! {
         api_tls_cert: Option<PathBuf> = None, "FILE";
         /// PEM private key of --api-tls-cert (YAML api.tls_key)
         api_tls_key: Option<PathBuf> = None, "FILE";
+    }
+    "Pile identity" {
+        /// A login for a pile online elsewhere: `replace` the older connection, or refuse it while that one is alive [default: reject-while-alive]
+        duplicate_login: DuplicateLogin = DuplicateLogin::RejectWhileAlive, "RULE";
+        /// A login whose SIM card or program version differs from the pile's first: refuse (`pin`), log and count (`warn`), or `off` [default: warn]
+        pile_identity: PileIdentity = PileIdentity::Warn, "MODE";
+        /// SQLite file of pinned identities, `off` = memory only; unset: identity.db beside the journal (memory only without one)
+        identity_file: Option<String> = None, "PATH|off";
     }
 }
 
@@ -327,10 +338,11 @@ impl ServeConfig {
             but no NATS server is given (e.g. --servers nats://127.0.0.1:4222)");
         self.check_ranges()?;
         if let Some(path) = &self.login_allowlist_file {
-            ensure!(self.auto_verification, "login_allowlist_file" => "is only used when \
-                auto_verification answers logins; enable --auto-verification");
+            // Without auto_verification the allowlist answers its own piles' logins.
             read_allowlist(path)?;
         }
+        ensure!(self.identity_file.as_deref().is_none_or(|f| !f.trim().is_empty()),
+            "identity_file" => "is empty; give a path or `off`");
         if let Some(path) = &self.billing_model_file {
             ensure!(self.auto_billing_model_verify || respond, "billing_model_file" => "is only \
                 used by auto_billing_model_verify or auto_billing_model_response; enable one");
@@ -349,6 +361,16 @@ impl ServeConfig {
     pub fn journal_path(&self) -> Option<PathBuf> {
         let j = self.journal.trim();
         (!j.eq_ignore_ascii_case("off")).then(|| PathBuf::from(j))
+    }
+
+    /// The pinned-identity file: `identity_file`, else `identity.db` in the journal's directory;
+    /// `None` (memory only) for `identity_file: off`, or unset without a journal.
+    pub fn identity_path(&self) -> Option<PathBuf> {
+        match self.identity_file.as_deref().map(str::trim) {
+            Some(f) if f.eq_ignore_ascii_case("off") => None,
+            Some(f) => Some(PathBuf::from(f)),
+            None => self.journal_path().map(|j| j.with_file_name("identity.db")),
+        }
     }
 
     /// The billing confirmation rule in force: as configured, else `journal` while there is a

@@ -14,7 +14,8 @@
 use super::billing::{self, Confirmation};
 use super::forward::{raw_hex, rfc3339_now, EventKind, Forwarded, Payload};
 use super::registry::{Outbound, PileInfo, Presence};
-use super::session::{Action, Clock, CloseReason, Dropped, Reply, Session, MAX_HELD};
+use super::session::MAX_HELD;
+use super::session::{Action, Admission, Clock, CloseReason, Dropped, Refusal, Reply, Session};
 use super::Shared;
 use crate::codec::{FrameCodec, OutFrame, StreamItem};
 use crate::header::OwnedFrame;
@@ -170,6 +171,8 @@ impl Connection {
         self.shared
             .console
             .received(self.session.pile(), self.id, &f);
+        // A login is decided (registry, pinned identity) before any of it is journaled or answered.
+        let actions = self.admit_logins(&f, actions).await;
         let mut durable = self.journal_received(&f, &actions).await;
         for action in actions {
             self.act(&f, action, &mut durable).await;
@@ -260,7 +263,9 @@ impl Connection {
                     }
                 }
             }
-            Action::Register { pile } => self.register(pile, f),
+            Action::Register { .. } => self.announce(),
+            // Decided in `admit_logins` before the actions are carried out.
+            Action::Admit { .. } => {}
             Action::SequenceStyle(style) => self.shared.registry.set_framing(
                 &pile_of(&self.session),
                 self.id,
@@ -295,12 +300,11 @@ impl Connection {
     fn closing(&mut self, reason: CloseReason) {
         let pile = self.session.pile_text();
         match reason {
-            CloseReason::LoginRefused => {
-                self.shared.metrics.logins_refused.fetch_add(1, Relaxed);
-                warn!(
-                    conn_id = self.id,
-                    pile, "login refused: not in the allowlist"
-                );
+            CloseReason::LoginRefused(why) => {
+                self.shared.metrics.login_refused(why.label());
+                if why == Refusal::Allowlist {
+                    warn!(conn_id = self.id, pile, peer = %self.peer, "login refused: not in the allowlist");
+                }
             }
             CloseReason::NoLogin => {
                 info!(conn_id = self.id, peer = %self.peer, "closing: no login in time")
@@ -372,8 +376,39 @@ impl Connection {
         }
     }
 
-    /// Registers the pile (a newer login replaces an older connection) and announces it.
-    fn register(&mut self, pile: [u8; 7], login: &OwnedFrame) {
+    /// Replaces each [`Action::Admit`] with the session's actions for its verdict.
+    async fn admit_logins(&mut self, f: &OwnedFrame, actions: Vec<Action>) -> Vec<Action> {
+        let mut out = Vec::with_capacity(actions.len() + 3);
+        for a in actions {
+            let Action::Admit { pile, login } = a else {
+                out.push(a);
+                continue;
+            };
+            let verdict = self.admit(pile, f, &login).await;
+            let policy = &self.shared.policy;
+            out.extend(
+                self.session
+                    .on_admission(policy, f, login, verdict, Clock::now()),
+            );
+        }
+        out
+    }
+
+    /// The verdict on a login: its pinned identity, then the registry (a repeated login on this
+    /// connection holds the entry already).
+    async fn admit(&mut self, pile: [u8; 7], login: &OwnedFrame, m: &Message) -> Admission {
+        let (text, peer) = (Bcd(pile).to_string(), self.peer.to_string());
+        let refused = super::identity::check_login(&self.shared, &text, m, &peer, self.id).await;
+        match refused {
+            Some(why) => Admission::Refused(why),
+            None if self.registration.is_some() => Admission::Accepted,
+            None => self.register(pile, login),
+        }
+    }
+
+    /// Registers the pile per `--duplicate-login`: a newer login replaces an older connection,
+    /// or is refused while that one is alive. Announced online by [`Action::Register`].
+    fn register(&mut self, pile: [u8; 7], login: &OwnedFrame) -> Admission {
         let shared = &self.shared;
         let text = Bcd(pile).to_string();
         let info = PileInfo {
@@ -395,26 +430,47 @@ impl Connection {
             .kick
             .take()
             .expect("a connection registers its pile once");
-        let (replaced, presence) = shared.registry.insert(pile, info, self.tx.clone(), kick);
-        if replaced {
+        let (rule, alive) = (
+            shared.config.duplicate_login,
+            shared.policy.heartbeat_timeout,
+        );
+        let admitted = match shared
+            .registry
+            .admit(pile, info, self.tx.clone(), kick, rule, alive)
+        {
+            Ok(a) => a,
+            Err(held) => {
+                self.kick = Some(held.kick);
+                let h = &held.holder;
+                warn!(conn_id = self.id, pile = text, peer = %self.peer, holder = h.remote_addr,
+                    holder_conn_id = h.connection_id, holder_silent_ms = h.last_frame_ms_ago,
+                    "second login refused: the pile is online on a live connection");
+                return Admission::Refused(Refusal::Duplicate);
+            }
+        };
+        if let Some(old) = &admitted.replaced {
             shared.metrics.logins_replaced.fetch_add(1, Relaxed);
-            warn!(
-                conn_id = self.id,
-                pile = text,
-                "second login: the older connection is closed"
-            );
+            warn!(conn_id = self.id, pile = text, peer = %self.peer, older = old.remote_addr,
+                older_conn_id = old.connection_id, older_silent_ms = old.last_frame_ms_ago,
+                "second login: the older connection is closed");
         }
-        info!(conn_id = self.id, pile = text, peer = %self.peer, "pile online");
-        let registration = Registration {
+        self.registration = Some(Registration {
             shared: shared.clone(),
             pile,
             conn_id: self.id,
             peer: self.peer,
-            presence,
+            presence: admitted.presence,
             replaced: false,
-        };
-        registration.event(EventKind::Online);
-        self.registration = Some(registration);
+        });
+        Admission::Accepted
+    }
+
+    /// The pile is registered on this connection: say so and announce it.
+    fn announce(&self) {
+        if let Some(r) = &self.registration {
+            info!(conn_id = self.id, pile = %Bcd(r.pile), peer = %self.peer, "pile online");
+            r.event(EventKind::Online);
+        }
     }
 
     /// The payload of a received frame, when there is a backend to forward to.

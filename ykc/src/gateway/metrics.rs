@@ -24,8 +24,14 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     /// Older connections closed by a second login for the same pile.
     pub logins_replaced: AtomicU64,
-    /// Logins refused (allowlist).
+    /// Logins refused, all reasons.
     pub logins_refused: AtomicU64,
+    /// Logins refused by reason (allowlist, duplicate, identity).
+    pub logins_refused_by: Mutex<BTreeMap<&'static str, u64>>,
+    /// Identity checks of logins by outcome (pinned, matched, mismatch, error).
+    pub identity_checks: Mutex<BTreeMap<&'static str, u64>>,
+    /// Allowlist reloads by outcome (ok, error).
+    pub allowlist_reloads: Mutex<BTreeMap<&'static str, u64>>,
     /// Bytes the stream decoder dropped while resynchronising.
     pub dropped_bytes: AtomicU64,
     /// Connections closed for missed heartbeats or no login.
@@ -70,12 +76,54 @@ impl Metrics {
     pub fn dropped(&self, reason: &'static str) {
         bump(&self.dropped_frames, reason);
     }
+    /// Counts a refused login.
+    pub fn login_refused(&self, reason: &'static str) {
+        self.logins_refused.fetch_add(1, Relaxed);
+        bump(&self.logins_refused_by, reason);
+    }
+    /// Counts an identity check.
+    pub fn identity_checked(&self, outcome: &'static str) {
+        bump(&self.identity_checks, outcome);
+    }
+    /// Counts an allowlist reload.
+    pub fn allowlist_reloaded(&self, outcome: &'static str) {
+        bump(&self.allowlist_reloads, outcome);
+    }
     /// Records one command latency.
     pub fn command_done(&self, seconds: f64) {
         self.commands_answered.fetch_add(1, Relaxed);
         let mut l = lock(&self.command_latency);
         l.0 += seconds;
         l.1 += 1;
+    }
+
+    /// Refused logins by reason (every reason, 0 included), identity checks, allowlist reloads.
+    fn render_identity(&self, out: &mut String) {
+        let _ = writeln!(out, "# HELP ykc_logins_refused_total Logins refused (0x02 failure, then closed) by reason.\n# TYPE ykc_logins_refused_total counter");
+        let refused = lock(&self.logins_refused_by);
+        for why in super::session::Refusal::ALL.map(|r| r.label()) {
+            let n = refused.get(why).copied().unwrap_or(0);
+            let _ = writeln!(out, "ykc_logins_refused_total{{reason=\"{why}\"}} {n}");
+        }
+        for (name, map, label, help) in [
+            (
+                "identity_checks_total",
+                &self.identity_checks,
+                "outcome",
+                "Logins compared with their pile's pinned identity, by outcome.",
+            ),
+            (
+                "allowlist_reloads_total",
+                &self.allowlist_reloads,
+                "outcome",
+                "Allowlist file reloads (SIGHUP, file change) by outcome.",
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} counter");
+            for (k, n) in lock(map).iter() {
+                let _ = writeln!(out, "ykc_{name}{{{label}=\"{k}\"}} {n}");
+            }
+        }
     }
 
     /// The Prometheus text exposition: these counters, the derived `gauges`, and the forwarder
@@ -123,12 +171,6 @@ impl Metrics {
             self.logins_replaced.load(Relaxed),
         );
         gauge(
-            "logins_refused_total",
-            "Logins refused.",
-            "counter",
-            self.logins_refused.load(Relaxed),
-        );
-        gauge(
             "dropped_bytes_total",
             "Bytes dropped while resynchronising on 0x68.",
             "counter",
@@ -158,6 +200,7 @@ impl Metrics {
             "counter",
             self.commands_timed_out.load(Relaxed),
         );
+        self.render_identity(&mut out);
         let (sum, count) = *lock(&self.command_latency);
         let _ = writeln!(out, "# HELP ykc_command_latency_seconds Command reply latency.\n# TYPE ykc_command_latency_seconds summary\nykc_command_latency_seconds_sum {sum}\nykc_command_latency_seconds_count {count}");
         for (name, map, help) in [

@@ -25,6 +25,7 @@ pub mod console;
 pub mod fleet;
 pub mod forward;
 mod history;
+pub mod identity;
 mod listener;
 pub mod metrics;
 pub mod outbox;
@@ -67,6 +68,14 @@ pub enum GatewayError {
     /// The configuration refers to something unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The pinned-identity store could not be opened.
+    #[error("identity store {}: {source}", path.display())]
+    Identity {
+        /// Its file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
 }
 
 /// State shared by every connection and the REST API.
@@ -89,6 +98,8 @@ pub struct Shared {
     pub outboxes: outbox::Outboxes,
     /// The operators' web page: its live frame feed and last status frames.
     pub console: console::Console,
+    /// The pinned pile identities (none with `--pile-identity off`).
+    pub identity: Option<Arc<identity::IdentityStore>>,
 }
 
 impl Shared {
@@ -144,7 +155,9 @@ async fn forwarding(
 fn policy(config: &ServeConfig) -> Result<Policy, GatewayError> {
     let allowlist = match &config.login_allowlist_file {
         Some(p) => {
-            Some(config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?)
+            let codes =
+                config::read_allowlist(p).map_err(|e| GatewayError::Config(e.to_string()))?;
+            Some(Arc::new(identity::Allowlist::new(p.clone(), codes)))
         }
         None => None,
     };
@@ -189,6 +202,7 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         journal,
         outboxes,
         policy: policy(&config)?,
+        identity: identity::open_store(&config)?,
         forwarders,
         connections: Arc::new(Semaphore::new(config.max_connections as usize)),
         registry: Default::default(),
@@ -225,6 +239,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
     };
     tasks.spawn(listener.run());
     tasks.spawn(console::Console::maintain(shared.clone(), shutdown.clone()));
+    tasks.spawn(identity::watch_allowlist(shared.clone(), shutdown.clone()));
     let app = api::router(shared.clone());
     tasks.spawn(api::serve(http, app, &shared.config, shutdown.clone())?);
     info!(%tcp_addr, %http_addr, "ykc gateway listening");

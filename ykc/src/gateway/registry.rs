@@ -1,5 +1,10 @@
 //! The piles online now, keyed by pile code (compared as the 7 raw bytes, ERRATA R5).
+//!
+//! One connection holds a pile code at a time. Whether a second login takes it over or is
+//! refused (`--duplicate-login`) is decided under the map's lock, so two logins racing for the
+//! same code get one answer each: [`Registry::admit`].
 
+use super::identity::DuplicateLogin;
 use crate::codec::OutFrame;
 use crate::frames::Message;
 use crate::CrcOrder;
@@ -7,7 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// A frame to write to a pile, optionally waiting for the pile's reply.
@@ -94,6 +99,24 @@ impl Default for Registry {
     }
 }
 
+/// A login the registry took ([`Registry::admit`]).
+#[derive(Debug)]
+pub struct Admitted {
+    /// The new entry's activity handle.
+    pub presence: Presence,
+    /// The older connection it replaced (kicked), if any.
+    pub replaced: Option<PileInfo>,
+}
+
+/// A login the registry refused: the pile is held by a live connection.
+#[derive(Debug)]
+pub struct Held {
+    /// The connection holding the pile (its address, how long it has been silent).
+    pub holder: PileInfo,
+    /// The newcomer's kick sender, handed back unused.
+    pub kick: oneshot::Sender<()>,
+}
+
 /// A handle a session keeps to update its entry cheaply.
 #[derive(Debug, Clone)]
 pub struct Presence {
@@ -124,7 +147,8 @@ impl Registry {
         self.piles.is_poisoned()
     }
 
-    /// Registers a logged-in pile; returns whether an older connection was replaced (and kicks it).
+    /// Registers a logged-in pile, replacing (and kicking) an older connection of it; returns
+    /// whether there was one.
     pub fn insert(
         &self,
         key: [u8; 7],
@@ -132,7 +156,38 @@ impl Registry {
         tx: mpsc::Sender<Box<Outbound>>,
         kick: oneshot::Sender<()>,
     ) -> (bool, Presence) {
-        let last_frame = Arc::new(AtomicU64::new(self.epoch.elapsed().as_millis() as u64));
+        let a = self
+            .admit(key, info, tx, kick, DuplicateLogin::Replace, Duration::ZERO)
+            .expect("`replace` admits every login");
+        (a.replaced.is_some(), a.presence)
+    }
+
+    /// Registers a logged-in pile by `rule` when another connection holds its code: with
+    /// [`DuplicateLogin::Replace`], or when the holder sent no frame within `alive`, the older
+    /// connection is kicked and the newcomer takes the entry; otherwise the newcomer is refused
+    /// with what is known of the holder. Decided under one lock: racing logins cannot both win.
+    pub fn admit(
+        &self,
+        key: [u8; 7],
+        info: PileInfo,
+        tx: mpsc::Sender<Box<Outbound>>,
+        kick: oneshot::Sender<()>,
+        rule: DuplicateLogin,
+        alive: Duration,
+    ) -> Result<Admitted, Box<Held>> {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let mut piles = self.piles();
+        if let Some(held) = piles.get(&key) {
+            let silent = now.saturating_sub(held.last_frame.load(Relaxed));
+            let reject = rule == DuplicateLogin::RejectWhileAlive
+                && held.info.connection_id != info.connection_id
+                && Duration::from_millis(silent) < alive;
+            if reject {
+                let holder = self.snapshot(held);
+                return Err(Box::new(Held { holder, kick }));
+            }
+        }
+        let last_frame = Arc::new(AtomicU64::new(now));
         let presence = Presence {
             last_frame: last_frame.clone(),
             epoch: self.epoch,
@@ -143,17 +198,14 @@ impl Registry {
             tx,
             kick: Some(kick),
         };
-        let old = self.piles().insert(key, entry);
-        let replaced = match old {
-            Some(mut e) => {
-                if let Some(k) = e.kick.take() {
-                    let _ = k.send(());
-                }
-                true
+        let replaced = piles.insert(key, entry).map(|mut old| {
+            if let Some(k) = old.kick.take() {
+                // The older connection may have ended meanwhile; then nothing is left to close.
+                let _ = k.send(());
             }
-            None => false,
-        };
-        (replaced, presence)
+            self.snapshot(&old)
+        });
+        Ok(Admitted { presence, replaced })
     }
 
     /// Removes the pile if `conn` still owns it; true when removed.
@@ -218,5 +270,96 @@ impl Registry {
     /// True when no pile is online.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PILE: [u8; 7] = [0x32, 1, 2, 0, 0, 0, 1];
+
+    fn info(conn: u64) -> PileInfo {
+        PileInfo {
+            pile_code: "32010200000001".into(),
+            connection_id: conn,
+            remote_addr: format!("127.0.0.1:{conn}"),
+            online_since: String::new(),
+            login: bytes::Bytes::new(),
+            crc_order: None,
+            sequence_style: SequenceStyle::Unknown,
+            last_frame_ms_ago: 0,
+        }
+    }
+
+    /// Admits connection `conn`; its kick receiver, or the holder that refused it.
+    fn admit(
+        r: &Registry,
+        conn: u64,
+        rule: DuplicateLogin,
+        alive: Duration,
+    ) -> Result<(Admitted, oneshot::Receiver<()>), Box<Held>> {
+        let (tx, _) = mpsc::channel(1);
+        let (kick, kicked) = oneshot::channel();
+        r.admit(PILE, info(conn), tx, kick, rule, alive)
+            .map(|a| (a, kicked))
+    }
+
+    #[test]
+    fn a_live_holder_keeps_its_pile() {
+        let r = Registry::default();
+        let alive = Duration::from_secs(30);
+        let (_, mut first) = admit(&r, 1, DuplicateLogin::RejectWhileAlive, alive).unwrap();
+        let held = admit(&r, 2, DuplicateLogin::RejectWhileAlive, alive).unwrap_err();
+        assert_eq!(held.holder.remote_addr, "127.0.0.1:1");
+        assert_eq!(r.get(&PILE).unwrap().connection_id, 1);
+        assert!(first.try_recv().is_err(), "the holder is not kicked");
+    }
+
+    #[test]
+    fn a_silent_holder_is_replaced() {
+        let r = Registry::default();
+        let (_, mut first) =
+            admit(&r, 1, DuplicateLogin::RejectWhileAlive, Duration::ZERO).unwrap();
+        let (a, _) = admit(&r, 2, DuplicateLogin::RejectWhileAlive, Duration::ZERO).unwrap();
+        assert_eq!(a.replaced.unwrap().connection_id, 1);
+        assert_eq!(r.get(&PILE).unwrap().connection_id, 2);
+        assert!(first.try_recv().is_ok(), "the older connection is kicked");
+        // And the older one, going, does not take the newer one's entry with it.
+        assert!(!r.remove(&PILE, 1));
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn replace_always_takes_over() {
+        let r = Registry::default();
+        let alive = Duration::from_secs(30);
+        let (_, mut first) = admit(&r, 1, DuplicateLogin::Replace, alive).unwrap();
+        let (a, _) = admit(&r, 2, DuplicateLogin::Replace, alive).unwrap();
+        assert!(a.replaced.is_some());
+        assert!(first.try_recv().is_ok());
+    }
+
+    #[test]
+    fn racing_logins_get_one_winner() {
+        let r = std::sync::Arc::new(Registry::default());
+        let alive = Duration::from_secs(30);
+        let won: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (1..=8)
+                .map(|conn| {
+                    let r = r.clone();
+                    s.spawn(move || {
+                        admit(&r, conn, DuplicateLogin::RejectWhileAlive, alive)
+                            .is_ok_and(|(a, _)| a.replaced.is_none())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| usize::from(h.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(won, 1);
+        assert_eq!(r.len(), 1);
     }
 }

@@ -2,13 +2,20 @@
 //!
 //! [`Session::on_frame`] takes a verified frame and the clock and returns the [`Action`]s the
 //! connection must carry out: write a reply, forward a frame, register the pile, hand a reply to
-//! a waiting command, count a dropped frame, close. It owns no socket, no task and no shared
+//! a waiting command, count a dropped frame, close.
+//!
+//! A login needs shared state the session does not own (is the pile online elsewhere, does it
+//! match its pinned identity), so it is decided in two steps: `on_frame` asks with
+//! [`Action::Admit`] and answers nothing yet; the connection asks the registry and the identity
+//! store and hands the verdict to [`Session::on_admission`], which only then builds the 0x02
+//! (accepted, or the refusal and a close). No accept can go out before the registry said yes. It owns no socket, no task and no shared
 //! state, so every rule of the protocol is unit-tested here without I/O (see `tests.rs`); the
 //! connection (`connection.rs`) is the only place that performs the actions.
 //!
 //! Which frame is the login, the heartbeat or a billing record comes from the spec's `role:`;
 //! answers come from its `answer:` templates. Nothing here knows a frame by its code.
 
+use super::identity::Allowlist;
 use super::registry::SequenceStyle;
 use crate::answer::{agrees, answer, body_json, correlates, pile_code_of, refusal};
 use crate::codec::OutFrame;
@@ -16,7 +23,7 @@ use crate::header::OwnedFrame;
 use crate::meta::{FieldKind, Role};
 use crate::{Bcd, Cp56Time, Message};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::oneshot;
 
@@ -31,7 +38,7 @@ pub type Waiter = oneshot::Sender<Message>;
 /// billing model, all read once from the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
-    /// Answer logins (0x02).
+    /// Answer logins (0x02). An allowlist answers the logins of its piles without it.
     pub auto_verification: bool,
     /// Answer heartbeats.
     pub auto_heartbeat_response: bool,
@@ -49,8 +56,8 @@ pub struct Policy {
     pub login_timeout: Duration,
     /// How long a logged-in pile may stay silent.
     pub heartbeat_timeout: Duration,
-    /// Pile codes allowed to log in (none = all).
-    pub allowlist: Option<BTreeSet<String>>,
+    /// Pile codes allowed to log in (none = all); reloaded while the gateway runs.
+    pub allowlist: Option<Arc<Allowlist>>,
     /// The billing model body (0x0A fields) to check and answer billing-model requests with.
     pub billing_model: Option<Map<String, Value>>,
 }
@@ -109,8 +116,15 @@ pub enum Action {
         /// Names the held confirmation in [`Session::on_delivered`].
         ticket: u64,
     },
-    /// The pile logged in on this connection: register it (closing an older connection of the
-    /// same pile) and announce it online.
+    /// A login to decide: ask the registry (is the pile online on another connection) and the
+    /// identity store, then give the verdict to [`Session::on_admission`] with this message.
+    Admit {
+        /// The pile code, raw.
+        pile: [u8; 7],
+        /// The login.
+        login: Message,
+    },
+    /// The pile was admitted on this connection (the registry holds it now): announce it online.
     Register {
         /// The pile code, raw.
         pile: [u8; 7],
@@ -155,11 +169,45 @@ impl Dropped {
     }
 }
 
+/// Why a login was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The pile is not on the allowlist.
+    Allowlist,
+    /// The pile is online on another connection that is alive (`--duplicate-login`).
+    Duplicate,
+    /// The login differs from the pile's pinned identity (`--pile-identity pin`).
+    Identity,
+}
+
+impl Refusal {
+    /// Every reason, in the order `/metrics` lists them.
+    pub const ALL: [Refusal; 3] = [Refusal::Allowlist, Refusal::Duplicate, Refusal::Identity];
+
+    /// The metrics label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::Allowlist => "allowlist",
+            Refusal::Duplicate => "duplicate",
+            Refusal::Identity => "identity",
+        }
+    }
+}
+
+/// What the registry and the identity store say about a login ([`Action::Admit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The pile is registered on this connection.
+    Accepted,
+    /// The login is refused.
+    Refused(Refusal),
+}
+
 /// Why the session wants its connection closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseReason {
-    /// The pile is not on the allowlist (it was sent the refusal first).
-    LoginRefused,
+    /// The login was refused (the pile was sent the refusal first).
+    LoginRefused(Refusal),
     /// No login within the login timeout.
     NoLogin,
     /// No frame within the heartbeat timeout.
@@ -247,7 +295,7 @@ impl Session {
         let role = Message::meta_of(code).and_then(|m| m.role);
         let claimed = pile_code_of(code, &f.body);
         if role == Some(Role::Login) {
-            return self.on_login(policy, f, msg, claimed, clock);
+            return self.on_login(policy, f, msg, claimed);
         }
         let Some(pile) = self.pile else {
             return match msg {
@@ -333,7 +381,6 @@ impl Session {
         f: &OwnedFrame,
         msg: Option<Message>,
         claimed: Option<[u8; 7]>,
-        clock: Clock,
     ) -> Vec<Action> {
         // An encrypted login, or one without a pile code, cannot be checked: ignored.
         let (Some(m), Some(pile)) = (msg, claimed) else {
@@ -347,21 +394,39 @@ impl Session {
             .as_ref()
             .is_none_or(|a| a.contains(&Bcd(pile).to_string()));
         if !allowed {
-            let refused = reply_to(f, refusal(&m));
-            let mut out: Vec<Action> = refused.map(Action::Send).into_iter().collect();
-            out.push(Action::Close(CloseReason::LoginRefused));
-            return out;
+            return refuse(f, &m, Refusal::Allowlist);
         }
+        vec![Action::Admit { pile, login: m }]
+    }
+
+    /// The verdict on the login `f` (decoded: `login`) this session asked about with
+    /// [`Action::Admit`]: when accepted, register (the first time), forward and answer it; when
+    /// refused, the refusal and a close (a refused login is not forwarded).
+    pub fn on_admission(
+        &mut self,
+        policy: &Policy,
+        f: &OwnedFrame,
+        login: Message,
+        verdict: Admission,
+        clock: Clock,
+    ) -> Vec<Action> {
+        let pile = match (verdict, pile_code_of(f.header.code, &f.body)) {
+            (Admission::Refused(why), _) => return refuse(f, &login, why),
+            (Admission::Accepted, Some(pile)) => pile,
+            // `on_frame` asks only about logins that carry a pile code.
+            (Admission::Accepted, None) => return Vec::new(),
+        };
         let mut out = Vec::with_capacity(4);
         if self.pile.is_none() {
             self.pile = Some(pile);
             out.push(Action::Register { pile });
         }
-        let accepted = policy
-            .auto_verification
-            .then(|| reply_to(f, answer(&m, &Map::new())))
+        // An allowlist answers the logins it lets in: the alternative to answering all.
+        let answers = policy.auto_verification || policy.allowlist.is_some();
+        let accepted = answers
+            .then(|| reply_to(f, answer(&login, &Map::new())))
             .flatten();
-        out.push(Action::Forward(m));
+        out.push(Action::Forward(login));
         out.extend(accepted.map(Action::Send));
         if policy.time_sync_after_login {
             out.extend(self.time_sync(pile, clock).map(Action::Send));
@@ -417,6 +482,15 @@ impl Session {
             .position(|(cmd, _)| correlates(cmd, m))?;
         Some(self.pending.swap_remove(i).1)
     }
+}
+
+/// A refused login: the spec's refusal (sent whatever `auto_verification` says: the gateway
+/// decided, the backend never sees the login), then close.
+fn refuse(f: &OwnedFrame, login: &Message, why: Refusal) -> Vec<Action> {
+    let refused = reply_to(f, refusal(login));
+    let mut out: Vec<Action> = refused.map(Action::Send).into_iter().collect();
+    out.push(Action::Close(CloseReason::LoginRefused(why)));
+    out
 }
 
 /// The automatic answer to a frame other than the login and the transaction record, if the

@@ -73,10 +73,41 @@ fn clock(at: Instant) -> Clock {
     }
 }
 
+/// The actions for login `f` once the registry and the identity store said `verdict`: the
+/// session first asks ([`Action::Admit`], nothing else), then acts on the answer.
+fn decided(
+    s: &mut Session,
+    p: &Policy,
+    f: &OwnedFrame,
+    at: Instant,
+    verdict: Admission,
+) -> Vec<Action> {
+    let mut acts = s.on_frame(p, f, clock(at));
+    let Some(Action::Admit { pile, login }) = acts.pop() else {
+        return acts;
+    };
+    assert!(
+        acts.is_empty(),
+        "a login asks before it does anything: {acts:?}"
+    );
+    assert_eq!(pile_code_of(f.header.code, &f.body), Some(pile));
+    s.on_admission(p, f, login, verdict, clock(at))
+}
+
+/// [`decided`], accepted.
+fn admitted(s: &mut Session, p: &Policy, f: &OwnedFrame, at: Instant) -> Vec<Action> {
+    decided(s, p, f, at, Admission::Accepted)
+}
+
+fn allowlist(codes: &[&str]) -> Option<Arc<Allowlist>> {
+    let codes = codes.iter().map(|c| c.to_string()).collect();
+    Some(Arc::new(Allowlist::new("allow.txt".into(), codes)))
+}
+
 /// A session whose pile logged in at `t0`.
 fn logged_in(p: &Policy, t0: Instant) -> Session {
     let mut s = Session::new(t0);
-    let acts = s.on_frame(p, &login(PILE), clock(t0));
+    let acts = admitted(&mut s, p, &login(PILE), t0);
     assert!(matches!(acts.first(), Some(Action::Register { .. })));
     s
 }
@@ -114,7 +145,7 @@ fn login_is_registered_forwarded_and_answered_with_its_sequence_and_crc_order() 
         body_json(&Message::decode(0x01, &login(PILE).body).unwrap().0).into(),
         CrcOrder::HighFirst,
     );
-    let acts = s.on_frame(&policy(), &f, clock(t0));
+    let acts = admitted(&mut s, &policy(), &f, t0);
     assert!(matches!(acts[0], Action::Register { pile } if pile == key(PILE)));
     assert_eq!(forwarded(&acts), [0x01]);
     let Some(Action::Send(r)) = acts.last() else {
@@ -134,7 +165,7 @@ fn login_without_auto_verification_is_registered_but_not_answered() {
         ..policy()
     };
     let t0 = Instant::now();
-    let acts = Session::new(t0).on_frame(&p, &login(PILE), clock(t0));
+    let acts = admitted(&mut Session::new(t0), &p, &login(PILE), t0);
     assert!(matches!(acts[0], Action::Register { .. }));
     assert!(sent(&acts).is_empty());
 }
@@ -142,13 +173,14 @@ fn login_without_auto_verification_is_registered_but_not_answered() {
 #[test]
 fn a_pile_off_the_allowlist_is_refused_and_closed() {
     let p = Policy {
-        allowlist: Some([OTHER.to_string()].into()),
+        allowlist: allowlist(&[OTHER]),
         ..policy()
     };
     let t0 = Instant::now();
     let mut s = Session::new(t0);
     let acts = s.on_frame(&p, &login(PILE), clock(t0));
-    let [Action::Send(r), Action::Close(CloseReason::LoginRefused)] = &acts[..] else {
+    let [Action::Send(r), Action::Close(CloseReason::LoginRefused(Refusal::Allowlist))] = &acts[..]
+    else {
         panic!("refusal then close: {acts:?}")
     };
     assert_eq!(field(r, "login_result")["name"], "failure");
@@ -159,19 +191,71 @@ fn a_pile_off_the_allowlist_is_refused_and_closed() {
 #[test]
 fn a_pile_on_the_allowlist_logs_in() {
     let p = Policy {
-        allowlist: Some([PILE.to_string()].into()),
+        allowlist: allowlist(&[PILE]),
         ..policy()
     };
     let t0 = Instant::now();
-    let acts = Session::new(t0).on_frame(&p, &login(PILE), clock(t0));
+    let acts = admitted(&mut Session::new(t0), &p, &login(PILE), t0);
     assert!(matches!(acts[0], Action::Register { .. }));
+}
+
+#[test]
+fn an_allowlist_answers_its_piles_without_auto_verification() {
+    let p = Policy {
+        auto_verification: false,
+        allowlist: allowlist(&[PILE]),
+        ..policy()
+    };
+    let t0 = Instant::now();
+    let acts = admitted(&mut Session::new(t0), &p, &login(PILE), t0);
+    assert_eq!(sent(&acts), [(0x02, [7, 0])]);
+}
+
+#[test]
+fn a_login_is_answered_only_once_admitted() {
+    let (p, t0) = (policy(), Instant::now());
+    let mut s = Session::new(t0);
+    let acts = s.on_frame(&p, &login(PILE), clock(t0));
+    assert!(
+        matches!(&acts[..], [Action::Admit { pile, .. }] if *pile == key(PILE)),
+        "nothing sent, forwarded or registered before the verdict: {acts:?}"
+    );
+    assert_eq!(s.pile(), None);
+}
+
+#[test]
+fn a_refused_login_gets_the_refusal_is_not_forwarded_and_closes() {
+    for why in [Refusal::Duplicate, Refusal::Identity] {
+        let (p, t0) = (policy(), Instant::now());
+        let mut s = Session::new(t0);
+        let acts = decided(&mut s, &p, &login(PILE), t0, Admission::Refused(why));
+        let [Action::Send(r), Action::Close(CloseReason::LoginRefused(w))] = &acts[..] else {
+            panic!("refusal then close: {acts:?}")
+        };
+        assert_eq!(*w, why);
+        assert_eq!((r.frame.code, r.frame.seq), (0x02, [7, 0]));
+        assert_eq!(field(r, "login_result")["name"], "failure");
+        assert_eq!(s.pile(), None, "a refused pile is not this session's");
+    }
+}
+
+#[test]
+fn a_refusal_is_sent_even_without_auto_verification() {
+    let p = Policy {
+        auto_verification: false,
+        ..policy()
+    };
+    let t0 = Instant::now();
+    let refused = Admission::Refused(Refusal::Duplicate);
+    let acts = decided(&mut Session::new(t0), &p, &login(PILE), t0, refused);
+    assert_eq!(sent(&acts), [(0x02, [7, 0])]);
 }
 
 #[test]
 fn a_second_login_of_the_same_pile_is_answered_but_not_registered_again() {
     let (p, t0) = (policy(), Instant::now());
     let mut s = logged_in(&p, t0);
-    let acts = s.on_frame(&p, &login(PILE), clock(t0));
+    let acts = admitted(&mut s, &p, &login(PILE), t0);
     assert!(!acts.iter().any(|a| matches!(a, Action::Register { .. })));
     assert_eq!(sent(&acts), [(0x02, [7, 0])]);
 }
@@ -195,7 +279,7 @@ fn time_sync_follows_the_login_with_the_next_sequence_and_the_piles_clock() {
         ..policy()
     };
     let t0 = Instant::now();
-    let acts = Session::new(t0).on_frame(&p, &login(PILE), clock(t0));
+    let acts = admitted(&mut Session::new(t0), &p, &login(PILE), t0);
     assert_eq!(sent(&acts), [(0x02, [7, 0]), (0x56, [0, 0])]);
     let Some(Action::Send(sync)) = acts.last() else {
         unreachable!()
