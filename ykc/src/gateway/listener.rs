@@ -22,6 +22,12 @@ const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 /// The longest pause after failed accepts: a pile waits at most this long once files free up.
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
+/// The kernel send buffer of a pile socket (Linux doubles it). Frames to a pile are at most
+/// 259 bytes and a few a minute, so this is ample; without it the kernel's autotuning grows a
+/// socket whose pile stopped reading to megabytes (`tcp_wmem`), which hides the stall from
+/// `write_timeout` for minutes and lets each such socket hold that much of the host's memory.
+const PILE_SEND_BUFFER: usize = 16 << 10;
+
 /// Accepts connections until `shutdown` is cancelled.
 pub(super) struct Listener {
     pub(super) tcp: TcpListener,
@@ -121,8 +127,10 @@ impl Listener {
         peer: SocketAddr,
         id: u64,
     ) -> impl Future<Output = ()> + Send + 'static {
-        // Frames are small and answers are awaited: no Nagle delay. A failure only costs latency.
+        // Frames are small and answers are awaited: no Nagle delay. A failure only costs latency
+        // (or, for the buffer, a later write timeout).
         let _ = stream.set_nodelay(true);
+        let _ = socket2::SockRef::from(&stream).set_send_buffer_size(PILE_SEND_BUFFER);
         connection::serve(self.shared.clone(), stream, peer, id, self.shutdown.clone())
     }
 }
