@@ -97,6 +97,7 @@ pub mod vendor {
     include!(concat!(env!("OUT_DIR"), "/frames.rs"));
 }
 
+pub mod cluster;
 pub mod fault;
 
 /// Real parts for end-to-end tests: a test pile over TCP and an HTTP sink, on loopback only.

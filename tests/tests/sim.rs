@@ -220,7 +220,10 @@ impl Conn {
 
 fn args(addr: SocketAddr, extra: &[&str]) -> SimArgs {
     let target = addr.to_string();
-    let mut v = vec!["sim", "--target", target.as_str()];
+    let mut v = vec!["sim"];
+    if !extra.contains(&"--target") {
+        v.extend_from_slice(&["--target", target.as_str()]);
+    }
     if !extra.contains(&"--progress-interval") {
         v.extend_from_slice(&["--progress-interval", "0s"]);
     }
@@ -588,6 +591,76 @@ async fn refused_login_and_lost_heartbeats_reconnect_bounded() {
     assert_eq!((s.connections_ok, s.logins_ok), (1, 1), "{s}");
     assert_eq!(s.errors.get("heartbeat_lost"), Some(&1), "{s}");
     assert!(s.duration_s < 1.5, "gave up at once: {s}");
+}
+
+#[tokio::test]
+async fn several_targets_round_robin_and_the_next_one_after_a_loss() {
+    let mut a = Platform::start(Opts::default()).await;
+    let mut b = Platform::start(Opts::default()).await;
+    let targets = format!("{},{}", a.addr, b.addr);
+    let opts = ["--piles", "4", "--duration", "1s", "--target", &targets];
+    let s = run(args(a.addr, &opts)).await.unwrap();
+    // Piles 0 and 2 on the first target, 1 and 3 on the second.
+    let first = a.expect("0x01 on A", |e| code_of(e) == 0x01).await.pile;
+    let second = b.expect("0x01 on B", |e| code_of(e) == 0x01).await.pile;
+    assert!(first.ends_with('1') || first.ends_with('3'), "{first}");
+    assert!(second.ends_with('2') || second.ends_with('4'), "{second}");
+    assert_eq!((s.connections_ok, s.logins_ok), (4, 4), "{s}");
+    let (ra, rb) = (a.finish().await.0, b.finish().await.0);
+    assert!(ra > 0 && rb > 0, "both targets got frames: {ra} {rb}");
+
+    // A target that refuses: its piles try the next target and log in there.
+    let mut c = Platform::start(Opts::default()).await;
+    let dead = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let targets = format!("{dead},{}", c.addr);
+    let opts = [
+        "--piles",
+        "2",
+        "--duration",
+        "1s",
+        "--reconnect-delay",
+        "20ms",
+        "--target",
+        &targets,
+    ];
+    let s = run(args(c.addr, &opts)).await.unwrap();
+    for _ in 0..2 {
+        c.expect("0x01 on the live target", |e| code_of(e) == 0x01)
+            .await;
+    }
+    c.finish().await;
+    assert_eq!((s.connections_failed, s.logins_ok), (1, 2), "{s}");
+}
+
+#[tokio::test]
+async fn piles_connect_from_several_source_addresses() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accept = tokio::spawn(async move {
+        let mut peers = BTreeSet::new();
+        let mut socks = Vec::new();
+        while peers.len() < 3 {
+            let (sock, peer) = listener.accept().await.unwrap();
+            peers.insert(peer.ip().to_string());
+            socks.push(sock);
+        }
+        peers
+    });
+    let opts = ["--piles", "3", "--duration", "500ms", "--source-addrs", "3"];
+    let s = run(args(addr, &opts)).await.unwrap();
+    let peers = timeout(Duration::from_secs(3), accept)
+        .await
+        .unwrap()
+        .unwrap();
+    let want: BTreeSet<String> = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+        .map(String::from)
+        .into();
+    assert_eq!(peers, want);
+    assert_eq!(s.connections_ok, 3, "{s}");
 }
 
 #[tokio::test]

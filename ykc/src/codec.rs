@@ -12,10 +12,11 @@
 //! * a complete candidate whose CRC matches neither byte order is dropped the
 //!   same way ([`DropReason::BadCrc`]): only its start byte and what follows
 //!   up to the next `0x68`, so a frame starting inside it is still found;
-//! * an incomplete candidate waits for more data, except when it cannot be a
-//!   real frame (encryption byte not 0x00/0x01) and a complete, verified
-//!   frame starts inside it: then it is dropped at once
-//!   ([`DropReason::BadLength`]) instead of stalling the stream;
+//! * an incomplete candidate waits for more data, except when a complete,
+//!   verified frame already starts at a later `0x68` inside it: then the
+//!   candidate is dropped at once ([`DropReason::BadLength`]) and that frame
+//!   taken, so a corrupted length byte (`68 FF …`) or a frame cut short by a
+//!   pile's reset costs nothing but its own bytes, not the frames after it;
 //! * at EOF an incomplete candidate is dropped the same way and the rest is
 //!   rescanned, so frames after a stray `0x68` with a big length byte are
 //!   recovered ([`DropReason::Truncated`]).
@@ -28,7 +29,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use crate::crc::CrcOrder;
 use crate::error::{Error, BODY_OFFSET};
-use crate::header::{encode_frame, OwnedFrame, RawFrame, MAX_FRAME, MIN_LEN, START};
+use crate::header::{encode_frame, OwnedFrame, RawFrame, MIN_LEN, START};
 
 /// Default for [`FrameCodec::with_max_buffer`]: 64 KiB.
 pub const DEFAULT_MAX_BUFFER: usize = 64 * 1024;
@@ -302,7 +303,7 @@ impl FrameCodec {
         len_total: Option<(u8, usize)>,
     ) -> Option<StreamItem> {
         if let Some((declared, _)) = len_total {
-            if let Some(q) = verified_frame_inside_implausible(buf) {
+            if let Some(q) = verified_frame_inside(buf) {
                 return Some(self.drop_bytes(buf, q, DropReason::BadLength { declared }));
             }
         }
@@ -335,20 +336,21 @@ fn next_start(buf: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
-/// For an incomplete candidate at `buf[0]` that cannot be a real frame (its
-/// encryption byte has arrived and is neither 0x00 nor 0x01): the offset of
-/// the first complete, verified frame inside the buffer, if there is one.
+/// For an incomplete candidate at `buf[0]`: the offset of the first complete
+/// frame inside the buffer that verifies and carries a real encryption byte
+/// (0x00/0x01), if there is one.
 ///
-/// Real frames always carry 0x00/0x01 there, so an incomplete real frame is
-/// never cut short by a CRC that verifies by accident inside its body.
-fn verified_frame_inside_implausible(buf: &[u8]) -> Option<usize> {
-    let encrypt = *buf.get(4)?;
-    if encrypt <= 1 || buf.len() > MAX_FRAME {
-        return None;
-    }
+/// A real frame still arriving could contain such a frame in its body only by
+/// accident: a `0x68`, a length that fits, an encryption byte of 0 or 1 and a
+/// CRC that matches (about one chance in four million per `0x68` byte, at a
+/// segment boundary). Waiting instead would swallow every good frame until
+/// 259 bytes arrived, a live pile's heartbeats for half a minute or more.
+fn verified_frame_inside(buf: &[u8]) -> Option<usize> {
     let mut from = 1;
     while let Some(q) = next_start(buf, from) {
-        if RawFrame::parse(buf.get(q..)?).is_ok() {
+        let inner = buf.get(q..)?;
+        let real_encrypt = inner.get(4).is_some_and(|&e| e <= 1);
+        if real_encrypt && RawFrame::parse(inner).is_ok() {
             return Some(q);
         }
         from = q + 1;
@@ -483,12 +485,30 @@ mod tests {
     }
 
     #[test]
-    fn incomplete_candidate_recovered_at_eof() {
-        // Plausible stray candidate (encrypt byte 0) with a big length: the
-        // real frame after it only comes out at EOF.
+    fn plausible_stray_candidate_does_not_wait() {
+        // A stray candidate that looks real (encrypt byte 0) with a big length: the verified
+        // frame after it comes out at once (it used to wait for EOF or 244 more bytes).
         let real = frame([2, 0], 0x05, &[7; 9], CrcOrder::LowFirst);
         let mut data = vec![0x68, 0xF0, 0x00, 0x00, 0x00, 0x01];
         data.extend_from_slice(&real);
+        let mut c = FrameCodec::new();
+        let mut buf = BytesMut::from(&data[..]);
+        assert_eq!(
+            c.decode_next(&mut buf),
+            Some(dropped(6, DropReason::BadLength { declared: 0xF0 }))
+        );
+        assert!(
+            matches!(c.decode_next(&mut buf), Some(StreamItem::Frame(f)) if f.header.code == 0x05)
+        );
+        assert_eq!(c.decode_next(&mut buf), None);
+    }
+
+    #[test]
+    fn incomplete_candidate_recovered_at_eof() {
+        // A stray candidate with only a partial frame after it: at EOF it is dropped and the
+        // rest rescanned.
+        let mut data = vec![0x68, 0xF0, 0x00, 0x00, 0x00, 0x01];
+        data.extend_from_slice(&frame([2, 0], 0x05, &[7; 9], CrcOrder::LowFirst)[..8]);
         let mut c = FrameCodec::new();
         let mut buf = BytesMut::from(&data[..]);
         assert_eq!(c.decode_next(&mut buf), None, "waits: could be real");
@@ -497,7 +517,7 @@ mod tests {
             items.push(item);
         }
         assert_eq!(items[0], dropped(6, DropReason::Truncated));
-        assert!(matches!(&items[1], StreamItem::Frame(f) if f.header.code == 0x05));
+        assert_eq!(items[1], dropped(8, DropReason::Truncated));
         assert_eq!(items.len(), 2);
     }
 
@@ -520,6 +540,67 @@ mod tests {
             Some(StreamItem::Frame(_))
         ));
         assert_eq!(c.decode_next(&mut buf), None);
+    }
+
+    #[test]
+    fn corrupted_length_byte_does_not_swallow_the_next_frames() {
+        // `68 FF` (a length byte hit by noise), then heartbeats: each is taken at once,
+        // without waiting for the 259 bytes the bad length promises.
+        let hb = frame(
+            [3, 0],
+            0x03,
+            &[0x32, 1, 2, 0, 0, 0, 1, 1, 0],
+            CrcOrder::LowFirst,
+        );
+        let mut c = FrameCodec::new();
+        let mut buf = BytesMut::from(&[0x68, 0xFF][..]);
+        assert_eq!(c.decode_next(&mut buf), None, "it may still be a frame");
+        buf.extend_from_slice(&hb);
+        assert_eq!(
+            c.decode_next(&mut buf),
+            Some(dropped(2, DropReason::BadLength { declared: 0xFF }))
+        );
+        assert!(matches!(
+            c.decode_next(&mut buf),
+            Some(StreamItem::Frame(_))
+        ));
+        buf.extend_from_slice(&hb);
+        assert!(matches!(
+            c.decode_next(&mut buf),
+            Some(StreamItem::Frame(_))
+        ));
+        assert_eq!(c.decode_next(&mut buf), None);
+    }
+
+    #[test]
+    fn truncated_frame_then_a_whole_one() {
+        // A pile reset mid-frame sends the frame again in full: the cut one is dropped as
+        // soon as the whole one is in, not when 259 bytes have arrived.
+        let long = frame([4, 0], 0x13, &[9; 60], CrcOrder::LowFirst);
+        let mut data = long[..30].to_vec();
+        data.extend_from_slice(&long);
+        let mut c = FrameCodec::new();
+        let mut buf = BytesMut::from(&data[..]);
+        let mut items = Vec::new();
+        while let Some(item) = c.decode_next(&mut buf) {
+            items.push(item);
+        }
+        assert_eq!(frames(&items).len(), 1, "{items:?}");
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn a_waiting_real_frame_is_not_cut_by_its_own_bytes() {
+        // A real frame arriving in pieces whose body holds a 0x68 but no verified frame
+        // keeps waiting and then comes out whole.
+        let f = frame([5, 0], 0x13, &[0x68; 60], CrcOrder::HighFirst);
+        let mut c = FrameCodec::new();
+        let mut buf = BytesMut::from(&f[..40]);
+        assert_eq!(c.decode_next(&mut buf), None);
+        buf.extend_from_slice(&f[40..]);
+        assert!(
+            matches!(c.decode_next(&mut buf), Some(StreamItem::Frame(g)) if g.body.len() == 60)
+        );
     }
 
     #[test]

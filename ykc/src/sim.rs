@@ -198,7 +198,7 @@ where
             stop.cancel();
         })
     };
-    tracing::info!(piles, target = %plan.args.target, "ykc sim starting");
+    tracing::info!(piles, targets = ?plan.args.targets, "ykc sim starting");
 
     let mut tasks = JoinSet::new();
     for i in 0..piles {
@@ -290,7 +290,7 @@ mod tests {
     #[tokio::test]
     async fn refuses_non_loopback() {
         let mut a = SimArgs::try_parse_from(["sim", "--duration", "1s"]).unwrap();
-        a.target = "192.0.2.1:27600".parse().unwrap();
+        a.targets = vec!["192.0.2.1:27600".parse().unwrap()];
         let e = run(a).await.unwrap_err();
         assert!(matches!(e, SimError::NotLoopback(_)));
         assert!(e.to_string().contains("loopback"), "{e}");

@@ -36,6 +36,7 @@ mod error;
 mod fanout;
 mod http;
 mod nats;
+pub(crate) use nats::client as nats_client;
 mod payload;
 mod queue;
 mod sink;

@@ -20,6 +20,7 @@ pub mod args;
 mod billing;
 pub mod config;
 mod connection;
+pub mod fleet;
 pub mod forward;
 mod history;
 mod limits;

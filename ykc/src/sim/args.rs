@@ -19,6 +19,8 @@ pub const MAX_GUNS: u8 = 99;
 pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// Most reconnects per pile accepted for `--max-reconnects`.
 pub const MAX_RECONNECTS: u32 = 1000;
+/// Most source addresses (127.0.0.1 ..= 127.0.0.254) for `--source-addrs`.
+pub const MAX_SOURCES: u8 = 254;
 /// Most resends of one transaction record accepted for `--record-max-resends`.
 pub const MAX_RECORD_RESENDS: u32 = 100;
 
@@ -27,9 +29,16 @@ pub const MAX_RECORD_RESENDS: u32 = 100;
 /// Every option has a default except `--duration`, which bounds the run.
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
-    /// Platform address; loopback only (127.0.0.0/8, ::1 or localhost).
-    #[arg(long, default_value = "127.0.0.1:27600", value_parser = parse_target)]
-    pub target: SocketAddr,
+    /// Platform addresses, comma-separated or repeated; loopback only (127.0.0.0/8, ::1 or
+    /// localhost). Piles are spread over them round robin, and a pile whose connection is lost
+    /// or refused tries the next one (as behind a load balancer).
+    #[arg(long = "target", default_value = "127.0.0.1:27600", value_delimiter = ',', value_parser = parse_target)]
+    pub targets: Vec<SocketAddr>,
+    /// Source addresses 127.0.0.1 … 127.0.0.N the piles connect from, round robin (IPv4
+    /// targets): each gives another ~28,000 ephemeral ports, so one machine can open more
+    /// connections to one target than one address allows.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=i64::from(MAX_SOURCES)))]
+    pub source_addrs: u8,
     /// Number of simulated piles (one connection each).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PILES)))]
     pub piles: u32,
@@ -110,8 +119,14 @@ impl SimArgs {
 
     /// Checks the bounds again (for options built in code rather than parsed).
     pub fn validate(&self) -> Result<(), SimError> {
-        check_loopback(self.target)?;
+        self.targets.iter().try_for_each(|t| check_loopback(*t))?;
         let bad = |what: &str| Err(SimError::InvalidArgs(what.to_string()));
+        if self.targets.is_empty() {
+            return bad("--target: give at least one address");
+        }
+        if self.source_addrs == 0 || self.source_addrs > MAX_SOURCES {
+            return bad(&format!("--source-addrs must be 1..={MAX_SOURCES}"));
+        }
         if self.piles == 0 || self.piles > MAX_PILES {
             return bad(&format!("--piles must be 1..={MAX_PILES}"));
         }
@@ -293,7 +308,8 @@ mod tests {
     #[test]
     fn cli_defaults_and_bounds() {
         let a = SimArgs::try_parse_from(["sim", "--duration", "10s"]).unwrap();
-        assert_eq!(a.target, "127.0.0.1:27600".parse().unwrap());
+        assert_eq!(a.targets, vec!["127.0.0.1:27600".parse().unwrap()]);
+        assert_eq!(a.source_addrs, 1);
         assert_eq!((a.piles, a.guns), (1, 1));
         assert_eq!(a.heartbeat_interval, Duration::from_secs(10));
         assert_eq!(a.realtime_interval, Duration::from_secs(15));
@@ -341,8 +357,27 @@ mod tests {
         assert!(c.validate().is_err());
         c.piles = 1;
         c.validate().unwrap();
-        c.target = "10.1.2.3:27600".parse().unwrap();
+        c.targets.push("10.1.2.3:27600".parse().unwrap());
         assert!(matches!(c.validate(), Err(SimError::NotLoopback(_))));
+        let d = SimArgs::try_parse_from([
+            "sim",
+            "--duration",
+            "1s",
+            "--target",
+            "127.0.0.1:1,127.0.0.1:2",
+            "--target",
+            "localhost:3",
+            "--source-addrs",
+            "4",
+        ])
+        .unwrap();
+        assert_eq!(d.targets.len(), 3);
+        assert_eq!(d.targets[2], "127.0.0.1:3".parse().unwrap());
+        assert_eq!(d.source_addrs, 4);
+        d.validate().unwrap();
+        assert!(
+            SimArgs::try_parse_from(["sim", "--duration", "1s", "--source-addrs", "255"]).is_err()
+        );
     }
 
     #[test]

@@ -231,7 +231,7 @@ impl Pile {
             }
             let limit = (now + args.connect_timeout).min(plan.deadline);
             let connect = tokio::select! {
-                r = timeout_at(limit, TcpStream::connect(args.target)) => r,
+                r = timeout_at(limit, self.connect(reconnects)) => r,
                 () = plan.stop.cancelled() => break,
             };
             match connect {
@@ -270,6 +270,26 @@ impl Pile {
                 break;
             }
         }
+    }
+
+    /// Connects to this pile's target for attempt `attempt` (round robin by pile, the next
+    /// target after each loss), from its source address when `--source-addrs` gives several.
+    async fn connect(&self, attempt: u32) -> std::io::Result<TcpStream> {
+        let args = &self.plan.args;
+        let n = args.targets.len().max(1);
+        let pick = (self.index as usize).wrapping_add(attempt as usize) % n;
+        let target = *args
+            .targets
+            .get(pick)
+            .expect("validate() refuses an empty target list");
+        if args.source_addrs <= 1 || !target.is_ipv4() {
+            return TcpStream::connect(target).await;
+        }
+        let k = (self.index % u32::from(args.source_addrs)) as u8;
+        let source = std::net::Ipv4Addr::new(127, 0, 0, 1 + k);
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((source, 0).into())?;
+        socket.connect(target).await
     }
 
     /// Sleeps until `t`; false when the deadline or a stop comes first.

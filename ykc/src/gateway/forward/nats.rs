@@ -31,45 +31,61 @@ fn reconnect_delay(attempts: usize) -> Duration {
     Duration::from_millis(50u64 << shift).min(MAX_RECONNECT_DELAY)
 }
 
-impl NatsSink {
-    /// Parses the server URLs (`host:port` means `nats://host:port`) and starts the client;
-    /// returns at once, connected or not. With JetStream, a task creates or binds the stream
-    /// once the client connected (without delaying this).
-    pub(super) async fn connect(config: &ForwardConfig) -> Result<Self, ForwardError> {
-        let addrs = config
-            .servers
-            .iter()
-            .map(|s| {
-                s.trim()
-                    .parse::<async_nats::ServerAddr>()
-                    .map_err(|e| ForwardError::Config(format!("NATS server {s:?}: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut options = async_nats::ConnectOptions::new()
-            .name("ykc-gateway")
-            .retry_on_initial_connect()
-            .max_reconnects(None)
-            .connection_timeout(config.timeout)
-            .ping_interval(Duration::from_secs(10))
-            .reconnect_delay_callback(reconnect_delay)
-            .event_callback(|event| async move {
-                match event {
-                    async_nats::Event::Connected => tracing::info!("NATS connected"),
-                    async_nats::Event::Disconnected => {
-                        tracing::warn!("NATS disconnected; reconnecting")
-                    }
-                    other => tracing::warn!(event = %other, "NATS event"),
+/// A NATS client for `servers` (`host:port` means `nats://host:port`) that connects in the
+/// background and reconnects for ever (a restarted server is found again within about 2 s);
+/// returns at once, connected or not. `login` is a user and password (a user without a
+/// password is a user with an empty one, as the Go proxy sends it). Shared by the forwarding
+/// sink and the fleet.
+pub(crate) async fn client(
+    servers: &[String],
+    login: Option<(&str, &str)>,
+    timeout: Duration,
+    name: &str,
+) -> Result<async_nats::Client, String> {
+    let addrs = servers
+        .iter()
+        .map(|s| {
+            s.trim()
+                .parse::<async_nats::ServerAddr>()
+                .map_err(|e| format!("NATS server {s:?}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut options = async_nats::ConnectOptions::new()
+        .name(name)
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connection_timeout(timeout)
+        .ping_interval(Duration::from_secs(10))
+        .reconnect_delay_callback(reconnect_delay)
+        .event_callback(|event| async move {
+            match event {
+                async_nats::Event::Connected => tracing::info!("NATS connected"),
+                async_nats::Event::Disconnected => {
+                    tracing::warn!("NATS disconnected; reconnecting")
                 }
-            });
-        if let Some(user) = &config.username {
-            // A user without a password is a user with an empty one (as the Go proxy sends it).
-            options = options
-                .user_and_password(user.clone(), config.password.clone().unwrap_or_default());
-        }
-        let client = options
-            .connect(addrs)
+                other => tracing::warn!(event = %other, "NATS event"),
+            }
+        });
+    if let Some((user, password)) = login {
+        options = options.user_and_password(user.to_owned(), password.to_owned());
+    }
+    options
+        .connect(addrs)
+        .await
+        .map_err(|e| format!("NATS client: {e}"))
+}
+
+impl NatsSink {
+    /// Starts the client ([`client`]); returns at once, connected or not. With JetStream, a
+    /// task creates or binds the stream once the client connected (without delaying this).
+    pub(super) async fn connect(config: &ForwardConfig) -> Result<Self, ForwardError> {
+        let login = config.username.as_deref().map(|user| {
+            let password = config.password.as_deref().unwrap_or_default();
+            (user, password)
+        });
+        let client = client(&config.servers, login, config.timeout, "ykc-gateway")
             .await
-            .map_err(|e| ForwardError::Config(format!("NATS client: {e}")))?;
+            .map_err(ForwardError::Config)?;
         let jetstream = config.jetstream.then(|| {
             let js = Arc::new(JetStream::new(client.clone(), config.timeout));
             let (task_js, task_client, timeout) = (js.clone(), client.clone(), config.timeout);
