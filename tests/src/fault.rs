@@ -77,6 +77,23 @@ pub fn ykc_bin() -> PathBuf {
         ])
         .arg(target_dir)
         .current_dir(crate::root());
+        // The variables cargo set for this test (package name, version, manifest dir …) would
+        // differ from the outer cargo's, and ring's build script tracks them: ring and all above
+        // it were rebuilt on every run, by this build and then by the next `cargo test`.
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            let set_by_cargo = [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p));
+            if set_by_cargo || k == "OUT_DIR" || k == "CARGO_PRIMARY_PACKAGE" {
+                cmd.env_remove(&key);
+            }
+        }
         if release {
             cmd.arg("--release");
         }

@@ -47,6 +47,7 @@ fn entry(n: u64) -> Entry {
         raw: Bytes::from(vec![0x68; 64]),
         event: None,
         peer: None,
+        detail: None,
         forward: true,
     }
 }

@@ -40,6 +40,7 @@ async fn journal_with(dir: &std::path::Path, rows: usize) -> std::path::PathBuf 
             raw: frame(LOGIN_RESP),
             event: None,
             peer: None,
+            detail: None,
             forward: true,
         })
         .await

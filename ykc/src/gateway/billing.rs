@@ -37,6 +37,7 @@ pub(super) fn received(f: &OwnedFrame, pile: Option<String>, conn: u64, forward:
         raw: raw.freeze(),
         event: None,
         peer: None,
+        detail: None,
         forward,
     }
 }
@@ -62,6 +63,7 @@ pub(super) fn sent(raw: &[u8], pile: Option<String>, conn: u64) -> Entry {
         raw: Bytes::copy_from_slice(raw),
         event: None,
         peer: None,
+        detail: None,
         forward: true,
     }
 }

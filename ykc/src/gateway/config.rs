@@ -3,9 +3,11 @@
 //! command line > environment > `--config` YAML file > default ([`super::args::load`]).
 //! `ykc.example.yaml` documents every key at length.
 
+mod api;
 mod check;
 mod table;
 
+pub use self::api::{ApiScope, ApiToken, DEFAULT_TOKEN_NAME, MIN_TOKEN_LEN};
 pub use self::check::{read_allowlist, read_billing_model_file, ConfigError};
 pub(crate) use self::table::bool_word;
 pub use self::table::{env_name, flag_name, FlagValue, GoFlag};
@@ -89,6 +91,11 @@ const NESTED: &[(&str, &str, &str)] = &[
     ("billing", "confirm_after", "confirm_after"),
     ("nats", "jetstream", "jetstream"),
     ("shutdown", "grace", "shutdown_grace"),
+    ("api", "token", "api_token"),
+    ("api", "tokens", "api_tokens"),
+    ("api", "insecure_open", "api_insecure_open"),
+    ("api", "tls_cert", "api_tls_cert"),
+    ("api", "tls_key", "api_tls_key"),
 ];
 
 /// Rewrites the sections of [`NESTED`] into flat keys (true when there were any); anything else
@@ -99,7 +106,7 @@ fn flatten(doc: &mut serde_yaml::Value) -> Result<bool, serde_yaml::Error> {
         return Ok(false);
     };
     let mut nested = false;
-    for section in ["journal", "billing", "nats", "shutdown"] {
+    for section in ["journal", "billing", "nats", "shutdown", "api"] {
         let Some(serde_yaml::Value::Mapping(inner)) = top.get(section).cloned() else {
             continue;
         };
@@ -250,6 +257,20 @@ serve_options! {
         /// On SIGTERM/SIGINT, how long the outbox may drain, e.g. 10s (YAML shutdown.grace) [default: 10s]
         shutdown_grace: Span = Span(Duration::from_secs(10)), "DURATION";
     }
+    "REST API" {
+        /// Bearer token every REST route but /healthz needs (named `default`, scope command); prefer YKC_API_TOKEN (YAML api.token)
+        #[arg(hide_env_values = true)]
+        api_token: Option<Secret> = None, "TOKEN";
+        /// More tokens, NAME:SCOPE:TOKEN with scope read (GET only) or command (YAML api.tokens: [{name, token, scope}])
+        #[arg(hide_env_values = true, value_delimiter = ',')]
+        api_tokens: Vec<ApiToken> = Vec::new(), "NAME:SCOPE:TOKEN";
+        /// Without tokens, serve REST callers from any address, not only loopback (YAML api.insecure_open) [default: false]
+        api_insecure_open: bool = false, "BOOL";
+        /// PEM certificate chain: serve REST over TLS, with --api-tls-key (YAML api.tls_cert)
+        api_tls_cert: Option<PathBuf> = None, "FILE";
+        /// PEM private key of --api-tls-cert (YAML api.tls_key)
+        api_tls_key: Option<PathBuf> = None, "FILE";
+    }
     "Connections and rates" {
         /// Close a connection whose write has been blocked this long, e.g. 10s (a pile that stops reading) [default: 10s]
         write_timeout: Span = Span(Duration::from_secs(10)), "DURATION";
@@ -275,22 +296,26 @@ impl ServeConfig {
         Ok(serde_yaml::from_value::<Option<_>>(doc)?.unwrap_or_default())
     }
 
-    /// Reads a YAML config file, taking relative `login_allowlist_file` and
-    /// `billing_model_file` paths in it relative to the file's directory.
+    /// Reads a YAML config file, taking relative `login_allowlist_file`, `billing_model_file`
+    /// and `api_tls_cert` / `api_tls_key` paths in it relative to the file's directory.
     pub fn from_file(path: &Path) -> Result<ServeConfig, ConfigError> {
         let text = std::fs::read_to_string(path);
         let text = text.map_err(|e| ConfigError::ReadFile(path.into(), e))?;
         let cfg = ServeConfig::from_yaml_str(&text);
         let mut cfg = cfg.map_err(|e| ConfigError::ParseFile(path.into(), e))?;
         let dir = path.parent().unwrap_or(Path::new(""));
-        for p in [&mut cfg.login_allowlist_file, &mut cfg.billing_model_file] {
+        let api = [&mut cfg.api_tls_cert, &mut cfg.api_tls_key];
+        for p in [&mut cfg.login_allowlist_file, &mut cfg.billing_model_file]
+            .into_iter()
+            .chain(api)
+        {
             *p = p.as_ref().map(|p| dir.join(p)); // `join` keeps absolute paths.
         }
         Ok(cfg)
     }
 
     /// Canonical values: `host` trimmed; `servers` split on commas, trimmed, empty ones
-    /// dropped (Go's `-servers ""` is none); an empty `username` / `password` is `None`.
+    /// dropped (Go's `-servers ""` is none); an empty `username` / `password` / `api_token` is `None`.
     pub fn normalize(&mut self) {
         self.host = self.host.trim().to_owned();
         let servers = self.servers.iter().flat_map(|s| s.split(','));
@@ -298,6 +323,7 @@ impl ServeConfig {
         self.servers = servers.map(Into::into).collect();
         self.username.take_if(|u| u.is_empty());
         self.password.take_if(|p| p.expose().is_empty());
+        self.api_token.take_if(|p| p.expose().is_empty());
     }
 
     /// Checks every value, the combinations of options and the allowlist and billing-model
@@ -329,7 +355,7 @@ impl ServeConfig {
             "confirm_after" => "is journal but the journal is off");
         ensure!(!self.jetstream || nats, "jetstream" => "needs messaging_server_type nats");
         ensure!(!self.write_timeout.0.is_zero(), "write_timeout" => "is 0; give a duration like 10s");
-        Ok(())
+        self.validate_api()
     }
 
     /// The journal file, or `None` when `journal` is `off`.

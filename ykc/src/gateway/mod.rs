@@ -12,6 +12,7 @@
 //!   and every connection, and a bounded wait for their tasks and the forwarders.
 //! - [`registry`]: the piles online, one connection each; a newer login closes the older one.
 //! - [`api`]: the REST API (axum) on the HTTP port; [`metrics`]: Prometheus counters.
+//! - [`console`]: the operators' web page on the same port (`GET /`).
 //! - [`config`] and [`args`]: every option and limit, from the Go `ykc-proxy-server` flags verbatim,
 //!   kebab-case flags, `YKC_*` variables and a YAML file (annotated example: `ykc.example.yaml`).
 
@@ -20,6 +21,7 @@ pub mod args;
 mod billing;
 pub mod config;
 mod connection;
+pub mod console;
 pub mod fleet;
 pub mod forward;
 mod history;
@@ -28,6 +30,7 @@ mod listener;
 pub mod metrics;
 pub mod outbox;
 pub mod registry;
+
 pub mod session;
 mod shutdown;
 
@@ -89,6 +92,8 @@ pub struct Shared {
     pub journal: Option<Journal>,
     /// With a journal, forwarding reads from it: one outbox per sink (and `forwarders` is empty).
     pub outboxes: outbox::Outboxes,
+    /// The operators' web page: its live frame feed and last status frames.
+    pub console: console::Console,
 }
 
 impl Shared {
@@ -197,6 +202,7 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         sources: limits::Sources::new(config.max_connections_per_ip, config.max_prelogin_per_ip),
         registry: Default::default(),
         metrics: Default::default(),
+        console: Default::default(),
         config,
     })
 }
@@ -227,16 +233,9 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
         tasks: tasks.clone(),
     };
     tasks.spawn(listener.run());
+    tasks.spawn(console::Console::maintain(shared.clone(), shutdown.clone()));
     let app = api::router(shared.clone());
-    let rest_stop = shutdown.clone().cancelled_owned();
-    tasks.spawn(async move {
-        if let Err(e) = axum::serve(http, app)
-            .with_graceful_shutdown(rest_stop)
-            .await
-        {
-            warn!(error = %e, "REST server stopped");
-        }
-    });
+    tasks.spawn(api::serve(http, app, &shared.config, shutdown.clone())?);
     info!(%tcp_addr, %http_addr, "ykc gateway listening");
     Ok(Running {
         tcp_addr,

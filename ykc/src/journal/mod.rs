@@ -23,7 +23,7 @@ mod schema;
 mod writer;
 
 pub use query::{Query, Reader, Row};
-pub use render::{parse_time, row_json, time_text};
+pub use render::{detail, parse_time, row_json, time_text};
 
 use crate::meta::Direction;
 use crate::CrcOrder;
@@ -113,6 +113,9 @@ pub enum Event {
     Online,
     /// The pile's connection ended.
     Offline,
+    /// A REST command (audit): `type` is the frame, `peer` the caller's address, `detail` the
+    /// token name and the HTTP status. Never forwarded.
+    Command,
 }
 
 impl Event {
@@ -121,6 +124,7 @@ impl Event {
         match self {
             Event::Online => "online",
             Event::Offline => "offline",
+            Event::Command => "command",
         }
     }
 }
@@ -150,6 +154,8 @@ pub struct Entry {
     pub peer: Option<String>,
     /// Whether the outbox delivers this row to the sinks.
     pub forward: bool,
+    /// An event's details as a JSON object (a command's token and status), `detail` column.
+    pub detail: Option<String>,
 }
 
 impl Entry {
@@ -167,6 +173,31 @@ impl Entry {
             event: Some(event),
             peer: Some(peer),
             forward: true,
+            detail: None,
+        }
+    }
+
+    /// The audit row of a REST command: frame `code` for `pile` (when the path named a valid
+    /// one) from the caller at `peer`, with `detail` (token, frame, status); not forwarded.
+    pub fn command(
+        pile: Option<String>,
+        code: u8,
+        peer: String,
+        detail: &serde_json::Value,
+    ) -> Entry {
+        Entry {
+            time_ms: now_ms(),
+            pile,
+            conn: 0,
+            direction: Direction::Down,
+            code,
+            seq: [0, 0],
+            crc_order: CrcOrder::LowFirst,
+            raw: Bytes::new(),
+            event: Some(Event::Command),
+            peer: Some(peer),
+            forward: false,
+            detail: Some(detail.to_string()),
         }
     }
 }

@@ -186,8 +186,8 @@ struct Select {
 /// The statement for `q` (its `pile` filter is the bucket scan's, not repeated here).
 fn select(q: &Query, scan: Scan) -> Select {
     let mut text = String::from(
-        "SELECT id, time_ms, pile, conn, dir, type, seq, crc_order, raw, event, peer, fwd \
-         FROM frames",
+        "SELECT id, time_ms, pile, conn, dir, type, seq, crc_order, raw, event, peer, fwd, \
+         detail FROM frames",
     );
     let fixed = match scan {
         Scan::Table => {
@@ -263,15 +263,17 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
             None => None,
             Some("online") => Some(Event::Online),
             Some("offline") => Some(Event::Offline),
+            Some("command") => Some(Event::Command),
             Some(other) => {
                 return Err(bad(
                     9,
-                    format!("event `{other}` is neither online nor offline"),
+                    format!("event `{other}` is not online, offline or command"),
                 ))
             }
         },
         peer: r.get(10)?,
         forward: r.get(11)?,
+        detail: r.get(12)?,
     };
     Ok(Row {
         id: r.get(0)?,

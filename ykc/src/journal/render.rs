@@ -29,6 +29,12 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     i64::try_from(since.as_millis()).map_err(|_| format!("`{text}` is too far away"))
 }
 
+/// The row's `detail` JSON; text that is not JSON (a hand-edited row) is shown as a string.
+pub fn detail(row: &Row) -> Option<Value> {
+    let text = row.entry.detail.as_deref()?;
+    Some(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
+}
+
 /// The row as the parse envelope with a `journal` object first; a pile event as
 /// `{"journal": {…}, "event": "online", "pile_code": …, "remote_addr": …}`.
 pub fn row_json(row: &Row, lang: Lang) -> Value {
@@ -40,12 +46,19 @@ pub fn row_json(row: &Row, lang: Lang) -> Value {
         "pile": row.entry.pile,
     });
     if let Some(event) = row.entry.event {
-        return json!({
+        let mut obj = json!({
             "journal": journal,
             "event": event.as_str(),
             "pile_code": row.entry.pile,
             "remote_addr": row.entry.peer,
         });
+        // A command's details (token, frame, status) sit beside the event's own keys.
+        if let (Some(Value::Object(detail)), Value::Object(o)) = (detail(row), &mut obj) {
+            for (k, v) in detail {
+                o.entry(k).or_insert(v);
+            }
+        }
+        return obj;
     }
     let (envelope, _) = Envelope::parse(&row.entry.raw, lang);
     let mut fields = match serde_json::to_value(&envelope) {

@@ -11,7 +11,10 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Bumped when the tables change incompatibly; an older file is refused, not misread.
-pub const SCHEMA_VERSION: i64 = 1;
+///
+/// 2: the `detail` column and `command` events (REST audit rows); a version 1 file gains the
+/// column when opened (an older gateway would not know the new event, so it refuses the file).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A bucket of the `frames_by_bucket` index is `1 << BUCKET_BITS` (16,384) consecutive ids: the
 /// index expression (`id >> 14`, written from this constant) and the readers' (query.rs) agree.
@@ -36,8 +39,9 @@ CREATE TABLE IF NOT EXISTS frames (
     crc_order TEXT NOT NULL,        -- le or be
     raw       BLOB NOT NULL,        -- the whole frame, 0x68 to CRC (empty for an event)
     event     TEXT,                 -- online / offline for a pile event, NULL for a frame
-    peer      TEXT,                 -- the pile's ip:port (events only)
-    fwd       INTEGER NOT NULL      -- 1: the outbox delivers it to the sinks
+    peer      TEXT,                 -- the pile's ip:port (events), the caller's (command)
+    fwd       INTEGER NOT NULL,     -- 1: the outbox delivers it to the sinks
+    detail    TEXT                  -- an event's details, JSON (a command's token, status)
 );
 -- Per pile, bucketed by id: entries sort by (bucket, pile, rowid), a bucket being 16,384
 -- consecutive ids (BUCKET_BITS = 14). Appends land in the newest bucket only, so a batch
@@ -99,9 +103,23 @@ pub fn open_writer(path: &Path) -> Result<Connection, JournalError> {
     }
     let create = CREATE.replace("BUCKET_BITS", &BUCKET_BITS.to_string());
     conn.execute_batch(&create).map_err(&err)?;
+    add_detail_column(&conn).map_err(&err)?;
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(&err)?;
     Ok(conn)
+}
+
+/// Schema 1 → 2: files made before the `detail` column gain it (NULL in their old rows).
+fn add_detail_column(conn: &Connection) -> rusqlite::Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('frames') WHERE name = 'detail'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        conn.execute_batch("ALTER TABLE frames ADD COLUMN detail TEXT")?;
+    }
+    Ok(())
 }
 
 /// Opens a read-only connection (it may run beside a live gateway's writer).

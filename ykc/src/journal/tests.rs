@@ -19,6 +19,7 @@ fn entry(pile: &str, code: u8, n: u8) -> Entry {
         raw: Bytes::from(vec![0x68, 0x02, n, 0, 0, code, 0xAA, 0xBB]),
         event: None,
         peer: None,
+        detail: None,
         forward: true,
     }
 }

@@ -199,7 +199,7 @@ impl Writer {
 }
 
 /// Columns of a row in [`insert_sql`].
-const COLUMNS: usize = 11;
+const COLUMNS: usize = 12;
 
 /// Rows per multi-row INSERT. Executing one statement per row spends more in SQLite's
 /// per-statement work (binding, cursor setup, the seek to the table's end, reset) than in the
@@ -211,7 +211,7 @@ fn insert_sql(rows: usize) -> String {
     let row = format!("({})", ["?"; COLUMNS].join(", "));
     format!(
         "INSERT INTO frames (time_ms, pile, conn, dir, type, seq, crc_order, raw, event, peer, \
-         fwd) VALUES {}",
+         fwd, detail) VALUES {}",
         vec![row; rows].join(", ")
     )
 }
@@ -229,7 +229,8 @@ fn bind(stmt: &mut rusqlite::Statement<'_>, at: usize, e: &Entry) -> rusqlite::R
     stmt.raw_bind_parameter(at + 8, &e.raw[..])?;
     stmt.raw_bind_parameter(at + 9, e.event.map(super::Event::as_str))?;
     stmt.raw_bind_parameter(at + 10, &e.peer)?;
-    stmt.raw_bind_parameter(at + COLUMNS, e.forward)
+    stmt.raw_bind_parameter(at + 11, e.forward)?;
+    stmt.raw_bind_parameter(at + COLUMNS, &e.detail)
 }
 
 /// The `dir` column's text.

@@ -78,7 +78,9 @@ fn lookup(values: &[EnumValue], v: &Value) -> Result<u64, String> {
             })
     };
     match v {
-        Value::Number(n) => n.as_u64().ok_or_else(|| format!("{n} is not a code")),
+        Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| format!("{n} is not a code (an unsigned integer)")),
         Value::String(t) => t
             .strip_prefix("0x")
             .and_then(|h| u64::from_str_radix(h, 16).ok())
@@ -125,7 +127,9 @@ impl<E: CodeEnum> WireValue for E {
             }
         }
     }
-    fn from_json(v: &Value, _meta: &FieldMeta) -> Result<E, String> {
-        lookup(E::VALUES, v).map(E::from_code)
+    fn from_json(v: &Value, meta: &FieldMeta) -> Result<E, String> {
+        // An unlisted code is kept (ERRATA R8), as long as it fits the field's width.
+        let code = lookup(E::VALUES, v)?;
+        super::range::check_raw(code, &code.to_string(), meta).map(E::from_code)
     }
 }

@@ -10,6 +10,7 @@ mod bytes;
 mod cp56;
 mod dynamic;
 mod enums;
+pub mod range;
 mod uint;
 
 pub use self::bcd::{Bcd, BcdRef};

@@ -1,6 +1,6 @@
 //! Unsigned little-endian integers (BIN码), scaled, offset and bit fields.
 
-use super::WireValue;
+use super::{range, WireValue};
 use crate::error::WarningKind;
 use crate::meta::{FieldKind, FieldMeta};
 use bytes::BufMut;
@@ -95,41 +95,39 @@ pub(crate) fn write_int<S: Serializer>(
     }
 }
 
+/// Reads an integer field from JSON and checks it fits the field (its width, scale and offset):
+/// an unscaled field takes an integer or its decimal / `0x` hex text; a scaled one takes its
+/// value as a number or as decimal text alike (`12` and `"12"` are 12.00 of a ×10⁻² field);
+/// `{"raw": n}` gives the wire integer itself.
 fn int_from_json(v: &Value, meta: &FieldMeta) -> Result<u64, String> {
     match v {
         Value::Null if meta.null_when_zero => Ok(0),
-        Value::Object(o) => o.get("raw").map_or_else(
-            || Err("object needs a `raw` number".to_string()),
-            |r| {
-                int_from_json(
-                    r,
-                    &FieldMeta {
-                        kind: FieldKind::Uint,
-                        ..*meta
-                    },
-                )
-            },
-        ),
-        Value::Number(n) => {
-            if meta.decimals == 0 && meta.offset == 0 {
-                return n
-                    .as_u64()
-                    .ok_or_else(|| format!("{n} is not an unsigned integer"));
-            }
-            let f = n.as_f64().ok_or_else(|| format!("{n} is not a number"))?;
-            let raw = ((f - meta.offset as f64) * 10f64.powi(meta.decimals as i32)).round();
-            if !(0.0..=u64::MAX as f64).contains(&raw) {
-                return Err(format!("{n} is out of range"));
-            }
-            Ok(raw as u64)
-        }
+        Value::Object(o) => match o.get("raw") {
+            Some(r) => raw_from_json(r, meta),
+            None => Err("object needs a `raw` number".to_string()),
+        },
+        Value::Number(n) if range::is_scaled(meta) => range::scaled_raw(&n.to_string(), true, meta),
+        Value::String(t) if range::is_scaled(meta) => range::scaled_raw(t, false, meta),
+        other => raw_from_json(other, meta),
+    }
+}
+
+/// Reads the wire integer itself: a JSON integer, or its decimal or `0x` hex text.
+fn raw_from_json(v: &Value, meta: &FieldMeta) -> Result<u64, String> {
+    match v {
+        Value::Number(n) => match n.as_u64() {
+            Some(raw) => range::check_raw(raw, &n.to_string(), meta),
+            None if n.as_i64().is_some() => Err(range::out_of_range(&n.to_string(), meta)),
+            None => Err(format!("{n} is not an integer")),
+        },
         Value::String(t) => {
             let t = t.trim();
             let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
                 Some(h) => u64::from_str_radix(h, 16).ok(),
                 None => t.parse::<u64>().ok(),
             };
-            parsed.ok_or_else(|| format!("`{t}` is not a number"))
+            let raw = parsed.ok_or_else(|| format!("`{t}` is not an unsigned integer"))?;
+            range::check_raw(raw, t, meta)
         }
         other => Err(format!("expected a number, got {other}")),
     }

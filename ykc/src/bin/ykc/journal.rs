@@ -121,8 +121,9 @@ fn print(a: &JournalArgs, rows: &[Row]) -> Result<Option<i64>, String> {
 fn table_line(row: &Row) -> String {
     let e = &row.entry;
     if let Some(event) = e.event {
+        let detail = ykc::journal::detail(row).map_or_else(String::new, |d| format!("  {d}"));
         return format!(
-            "{:>8}  {}  {:14}  {:7}  {}",
+            "{:>8}  {}  {:14}  {:7}  {}{detail}",
             row.id,
             time_text(e.time_ms),
             e.pile.as_deref().unwrap_or("-"),

@@ -22,6 +22,8 @@ pub fn payload(uid: &str, row: &Row) -> Result<Payload, String> {
             kind: match event {
                 Event::Online => EventKind::Online,
                 Event::Offline => EventKind::Offline,
+                // Audit rows are written with `fwd = 0`: the outbox never reads them.
+                Event::Command => return Err("a REST command record is not forwarded".into()),
             },
             pile_code: e.pile.clone().unwrap_or_default(), // events are written for logged-in piles
             connection_id: e.conn,
@@ -87,6 +89,7 @@ mod tests {
                 raw,
                 event: None,
                 peer: None,
+                detail: None,
                 forward: true,
             },
         };

@@ -2,33 +2,54 @@
 //! `/proxy/<type hex>` route, health, Prometheus metrics and an OpenAPI document.
 //!
 //! Errors are JSON `{"error": "...", "field": ...}` with a 4xx/5xx status, never an empty 200.
+//! Every route but `/healthz` passes [`auth::guard`] (bearer tokens, or protected mode); every
+//! command is logged by [`audit`]. Bodies are read as JSON whatever their Content-Type
+//! ([`body`]); the value layer checks each field against its width and scale.
+
+pub mod audit;
+pub mod auth;
+pub mod body;
+mod openapi;
+mod serve;
+pub mod tls;
+
+pub use body::from_go_body;
+pub use serve::serve;
 
 use super::registry::{Outbound, PileInfo};
 use super::Shared;
 use crate::codec::OutFrame;
 use crate::{Bcd, Direction, Message};
+use auth::{Auth, Caller};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use axum::{Extension, Json, Router};
+use body::{build, json_object, pile_key};
+use bytes::Bytes;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-/// The API's routes.
+/// The API's routes, behind the access rules of `shared`'s configuration. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: without the caller's address,
+/// protected mode serves no one.
 pub fn router(shared: Arc<Shared>) -> Router {
+    let auth = Arc::new(Auth::new(&shared.config));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/piles", get(piles))
         .route("/piles/{pile}", get(pile))
         .route("/piles/{pile}/commands/{frame}", post(command))
         .route("/piles/{pile}/frames", get(super::history::frames))
         .route("/proxy/{code}", post(proxy))
+        .merge(super::console::routes())
+        .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
         .with_state(shared)
 }
 
@@ -49,6 +70,11 @@ impl ApiError {
     /// The request field at fault, if one is.
     pub fn field(&self) -> Option<&str> {
         self.field.as_deref()
+    }
+
+    /// What is wrong, as the JSON `error` says it.
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 }
 
@@ -99,13 +125,6 @@ async fn piles(State(s): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({ "piles": s.registry.list() }))
 }
 
-/// Parses a pile code from the path (14 digits, left-padded).
-fn pile_key(text: &str) -> Result<[u8; 7], ApiError> {
-    Bcd::<7>::from_digits(text)
-        .map(|b| b.0)
-        .map_err(|r| error(StatusCode::BAD_REQUEST, r, Some("pile".into())))
-}
-
 fn offline(pile: &str) -> ApiError {
     error(
         StatusCode::NOT_FOUND,
@@ -115,7 +134,7 @@ fn offline(pile: &str) -> ApiError {
 }
 
 async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> ApiResult<Json<PileInfo>> {
-    let key = pile_key(&pile)?;
+    let key = pile_key(&pile, "pile")?;
     s.registry.get(&key).map(Json).ok_or_else(|| offline(&pile))
 }
 
@@ -143,28 +162,6 @@ fn command_meta(frame: &str) -> Result<&'static crate::FrameMeta, ApiError> {
             Some("frame".into()),
         )),
     }
-}
-
-/// Builds the command from the body's fields (the pile code comes from the path when absent).
-fn build(
-    meta: &crate::FrameMeta,
-    key: [u8; 7],
-    mut body: Map<String, Value>,
-) -> Result<(Message, bytes::Bytes), ApiError> {
-    if meta.pile_code_range().is_some() {
-        body.entry("pile_code")
-            .or_insert_with(|| Value::from(Bcd(key).to_string()));
-    }
-    let msg = Message::from_json(meta.code, &Value::Object(body)).map_err(|e| match &e {
-        crate::Error::Json { field, reason } => {
-            error(StatusCode::BAD_REQUEST, reason.clone(), Some(field.clone()))
-        }
-        other => error(StatusCode::BAD_REQUEST, other.to_string(), None),
-    })?;
-    let mut out = bytes::BytesMut::new();
-    msg.encode(&mut out)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string(), None))?;
-    Ok((msg, out.freeze()))
 }
 
 /// Sends a frame to an online pile; with `wait`, returns the receiver of its reply.
@@ -240,25 +237,35 @@ fn envelope(m: &Message) -> Value {
     })
 }
 
+/// `POST /piles/{pile}/commands/{frame}`, logged with its result.
 async fn command(
     State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
     Path((pile, frame)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-    body: Option<Json<Value>>,
+    body: Bytes,
 ) -> ApiResult<Response> {
-    let key = pile_key(&pile)?;
-    let meta = command_meta(&frame)?;
-    let fields = match body.map(|Json(v)| v) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m,
-        Some(other) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("the body must be a JSON object of fields, got {other}"),
-                None,
-            ))
-        }
+    let audit = audit::Command {
+        pile: pile_key(&pile, "pile").ok().map(|k| Bcd(k).to_string()),
+        pile_text: pile.clone(),
+        code: command_meta(&frame).ok().map(|m| m.code),
+        frame_text: frame.clone(),
     };
+    let result = send_command(&s, &pile, &frame, &q, &body).await;
+    audit::record(&s, &caller, &audit, audit::outcome(&result)).await;
+    result
+}
+
+async fn send_command(
+    s: &Shared,
+    pile: &str,
+    frame: &str,
+    q: &HashMap<String, String>,
+    body: &[u8],
+) -> ApiResult<Response> {
+    let key = pile_key(pile, "pile")?;
+    let meta = command_meta(frame)?;
+    let fields = json_object(body, true)?;
     let (msg, bytes) = build(meta, key, fields)?;
     let command = envelope(&msg);
     let wait = meta.reply.is_some();
@@ -269,7 +276,7 @@ async fn command(
         .map_or_else(|| s.config.command_timeout(), Duration::from_millis);
     // The caller's timeout covers the whole command: queueing and writing too (a pile that
     // stopped reading holds its queue until write_timeout closes it).
-    let Some(rx) = send_within(&s, key, msg, bytes, wait, None, timeout).await? else {
+    let Some(rx) = send_within(s, key, msg, bytes, wait, None, timeout).await? else {
         let sent = json!({ "pile_code": pile, "command": command, "reply": null });
         return Ok((StatusCode::ACCEPTED, Json(sent)).into_response());
     };
@@ -301,67 +308,52 @@ async fn command(
     }
 }
 
-/// Translates a Go `ykc-proxy-server` body into spec fields, by the spec's `go:` names: Go integers
-/// are raw wire values (scaled here), Go bools map through `go_bool`; spec names are accepted too.
-/// Returns the fields and the keys it did not know.
-pub fn from_go_body(
-    fields: &[crate::FieldMeta],
-    mut body: Map<String, Value>,
-) -> (Map<String, Value>, Vec<String>) {
-    let mut out = Map::new();
-    for f in fields {
-        if let Some(v) = body.remove(f.name) {
-            out.insert(f.name.to_string(), v);
-            continue;
-        }
-        let Some(v) = (!f.go.is_empty()).then(|| body.remove(f.go)).flatten() else {
-            continue;
-        };
-        let v = match (f.go_bool, &v) {
-            (Some((yes, no)), Value::Bool(b)) => Value::from(if *b { yes } else { no }),
-            (_, Value::Number(n)) if (f.decimals > 0 || f.offset != 0) && f.values.is_empty() => {
-                // A number that is no f64 (or scales to no finite one) is passed on unscaled, and
-                // the field's own check reports it.
-                n.as_f64()
-                    .and_then(|raw| {
-                        let scaled = raw / 10f64.powi(f.decimals as i32) + f.offset as f64;
-                        serde_json::Number::from_f64(scaled)
-                    })
-                    .map_or(v.clone(), Value::Number)
-            }
-            _ => v,
-        };
-        out.insert(f.name.to_string(), v);
-    }
-    (out, body.keys().cloned().collect())
-}
-
 /// The Go proxy's route: `POST /proxy/<type hex>` with `header {encrypted, seq}`, `id` (pile code)
 /// and the frame's fields by their Go or spec names; sends without waiting for the reply.
 /// `header.seq` (an answer to a pile's request) is written as both sequence bytes, little-endian.
 async fn proxy(
     State(s): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
     Path(code): Path<String>,
-    Json(body): Json<Value>,
-) -> ApiResult<Json<Value>> {
-    let meta = command_meta(&code)?;
-    let Value::Object(mut fields) = body else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "the body must be a JSON object",
-            None,
-        ));
+    body: Bytes,
+) -> ApiResult<Response> {
+    let id = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
+    let audit = audit::Command {
+        pile: id
+            .as_deref()
+            .and_then(|id| pile_key(id, "id").ok())
+            .map(|k| Bcd(k).to_string()),
+        pile_text: id.unwrap_or_default(),
+        code: command_meta(&code).ok().map(|m| m.code),
+        frame_text: code.clone(),
     };
-    let id = fields
-        .remove("id")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .ok_or_else(|| {
-            error(
+    let result = send_proxy(&s, &code, &body).await;
+    audit::record(&s, &caller, &audit, audit::outcome(&result)).await;
+    result
+}
+
+async fn send_proxy(s: &Shared, code: &str, body: &[u8]) -> ApiResult<Response> {
+    let meta = command_meta(code)?;
+    let mut fields = json_object(body, false)?;
+    let id = match fields.remove("id") {
+        Some(Value::String(id)) => id,
+        Some(other) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("id: the pile code must be a string of digits, got {other}"),
+                Some("id".into()),
+            ))
+        }
+        None => {
+            return Err(error(
                 StatusCode::BAD_REQUEST,
                 "missing `id` (the pile code)",
                 Some("id".into()),
-            )
-        })?;
+            ))
+        }
+    };
     let seq = match fields.remove("header").as_ref().and_then(|h| h.get("seq")) {
         None | Some(Value::Null) => None,
         Some(v) => {
@@ -378,59 +370,12 @@ async fn proxy(
             Some(n.to_le_bytes())
         }
     };
-    let key = pile_key(&id)?;
+    let key = pile_key(&id, "id")?;
     let (fields, ignored) = from_go_body(meta.fields, fields);
     let (msg, bytes) = build(meta, key, fields)?;
     let command = envelope(&msg);
-    send_within(&s, key, msg, bytes, false, seq, s.config.command_timeout()).await?;
-    Ok(Json(
-        json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored }),
-    ))
-}
-
-async fn openapi() -> Json<Value> {
-    let frames: Vec<&str> = crate::frames::FRAMES
-        .iter()
-        .filter(|m| m.direction == Direction::Down)
-        .map(|m| m.name)
-        .collect();
-    Json(json!({
-        "openapi": "3.0.3",
-        "info": { "title": "ykc gateway", "version": env!("CARGO_PKG_VERSION") },
-        "paths": {
-            "/healthz": { "get": { "summary": "Liveness and piles online", "responses": { "200": { "description": "ok" } } } },
-            "/metrics": { "get": { "summary": "Prometheus metrics", "responses": { "200": { "description": "text exposition" } } } },
-            "/piles": { "get": { "summary": "Piles online", "responses": { "200": { "description": "list" } } } },
-            "/piles/{pile}": { "get": { "summary": "One pile", "parameters": [{ "name": "pile", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": { "200": { "description": "pile" }, "404": { "description": "offline" } } } },
-            "/piles/{pile}/commands/{frame}": { "post": {
-                "summary": "Send a platform→pile frame and wait for the pile's matching reply",
-                "parameters": [
-                    { "name": "pile", "in": "path", "required": true, "schema": { "type": "string" } },
-                    { "name": "frame", "in": "path", "required": true, "schema": { "type": "string", "enum": frames } },
-                    { "name": "timeout_ms", "in": "query", "schema": { "type": "integer" } }
-                ],
-                "requestBody": { "content": { "application/json": { "schema": { "type": "object", "description": "the frame's fields, as `ykc frames <frame>` lists them" } } } },
-                "responses": { "200": { "description": "the decoded reply" }, "202": { "description": "sent; the frame has no reply" },
-                    "400": { "description": "bad body, with the field" }, "404": { "description": "pile offline or unknown frame" },
-                    "504": { "description": "no reply in time" } } } },
-            "/piles/{pile}/frames": { "get": {
-                "summary": "The pile's journaled frames and events, newest first (offline piles too)",
-                "parameters": [
-                    { "name": "pile", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{14}$" } },
-                    { "name": "since", "in": "query", "schema": { "type": "string", "description": "RFC 3339 or Unix ms" } },
-                    { "name": "until", "in": "query", "schema": { "type": "string", "description": "RFC 3339 or Unix ms" } },
-                    { "name": "type", "in": "query", "schema": { "type": "string", "description": "frame type in hex: 3b, 0x3B" } },
-                    { "name": "direction", "in": "query", "schema": { "type": "string", "enum": ["up", "down"] } },
-                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": super::history::MAX_LIMIT, "default": super::history::DEFAULT_LIMIT } },
-                    { "name": "before_id", "in": "query", "schema": { "type": "integer", "description": "paging: rows below this journal id" } },
-                    { "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["zh", "en"] } }
-                ],
-                "responses": { "200": { "description": "array of ykc parse envelopes, each with a `journal` object (id, time, direction, connection, pile)" },
-                    "400": { "description": "bad parameter, with the field" }, "404": { "description": "the journal is off" } } } },
-            "/proxy/{code}": { "post": { "summary": "The Go ykc-proxy-server route: send a frame (no wait)",
-                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "responses": { "200": { "description": "sent" }, "400": { "description": "bad body" }, "404": { "description": "pile offline" } } } }
-        }
-    }))
+    send_within(s, key, msg, bytes, false, seq, s.config.command_timeout()).await?;
+    let sent =
+        json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored });
+    Ok(Json(sent).into_response())
 }
