@@ -282,6 +282,18 @@ serve_options! {
         /// SQLite file of pinned identities, `off` = memory only; unset: identity.db beside the journal (memory only without one)
         identity_file: Option<String> = None, "PATH|off";
     }
+    "Connections and rates" {
+        /// Close a connection whose write has been blocked this long, e.g. 10s (a pile that stops reading) [default: 10s]
+        write_timeout: Span = Span(Duration::from_secs(10)), "DURATION";
+        /// Most simultaneous connections from one source address, 0 = no limit [default: 5000]
+        max_connections_per_ip: u32 = 5000, "N", range 0..=1_000_000;
+        /// Most connections from one source address not yet logged in, 0 = no limit [default: 500]
+        max_prelogin_per_ip: u32 = 500, "N", range 0..=1_000_000;
+        /// Frames a connection may send per second on average; more are dropped [default: 50]
+        max_frames_per_sec: u32 = 50, "N", range 1..=1_000_000;
+        /// Frames a connection may send at once above its rate [default: 200]
+        frame_burst: u32 = 200, "N", range 1..=1_000_000;
+    }
 }
 
 impl ServeConfig {
@@ -354,6 +366,7 @@ impl ServeConfig {
         ensure!(self.journal_path().is_some() || self.confirm_after != Some(ConfirmAfter::Journal),
             "confirm_after" => "is journal but the journal is off");
         ensure!(!self.jetstream || nats, "jetstream" => "needs messaging_server_type nats");
+        ensure!(!self.write_timeout.0.is_zero(), "write_timeout" => "is 0; give a duration like 10s");
         self.validate_api()
     }
 

@@ -10,9 +10,16 @@
 //! Memory per pile is kept low: frames are read into a 512-byte buffer and written from one
 //! reused buffer (`Framed` would hold two 8 KiB buffers; a frame is at most 259 bytes), and the
 //! state used only while a frame is handled is boxed, so an idle pile does not carry it.
+//!
+//! Limits (issue 12): every frame first takes a token of the connection's frame budget
+//! (dropped and counted beyond it; a sustained excess closes the connection); every write is
+//! bounded by `write_timeout` and by the session's own deadline (see [`Connection::write_out`]);
+//! bad input is logged once at once and then summarised per interval; and the connection
+//! holds a count in its source address's limits until it ends.
 
 use super::billing::{self, Confirmation};
 use super::forward::{raw_hex, rfc3339_now, EventKind, Forwarded, Payload};
+use super::limits::{excess_limit, now_ms, render_counts, FrameBudget, Tally, Verdict};
 use super::registry::{Outbound, PileInfo, Presence};
 use super::session::MAX_HELD;
 use super::session::{Action, Admission, Clock, CloseReason, Dropped, Refusal, Reply, Session};
@@ -75,11 +82,15 @@ pub(super) fn serve(
         confirm,
         kick: Some(kick),
         close: false,
+        counted_login: false,
+        budget: FrameBudget::new(shared.config.frame_burst, now_ms()),
+        bad_input: None,
         id,
         peer,
+        shutdown,
         shared,
     };
-    conn.run(commands, confirmations, kicked, shutdown)
+    conn.run(commands, confirmations, kicked)
 }
 
 struct Connection {
@@ -97,9 +108,32 @@ struct Connection {
     /// Given to the registry at login: a newer login of the same pile fires it.
     kick: Option<oneshot::Sender<()>>,
     close: bool,
+    /// The source address's limits count this connection as logged in (no longer pre-login).
+    counted_login: bool,
+    /// Frames this connection may send now (`max_frames_per_sec`, `frame_burst`).
+    budget: FrameBudget,
+    /// Bad input counted since it was last logged; allocated on the first bad input only.
+    bad_input: Option<Box<Tally<&'static str>>>,
     id: u64,
     peer: SocketAddr,
+    /// Cancelled when the gateway shuts down; also ends a write in progress.
+    shutdown: CancellationToken,
     shared: Arc<Shared>,
+}
+
+/// The connection's count in its address's limits, taken by the listener when it accepted
+/// the socket, is released with the connection, however its task ends (returned, cancelled or
+/// panicked).
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.shared
+            .sources
+            .release(self.peer.ip(), self.counted_login);
+        if let Some(t) = self.bad_input.as_mut().filter(|t| t.pending()) {
+            let counts = render_counts(&t.take(Instant::now()), |k| k);
+            warn!(conn_id = self.id, peer = %self.peer, counts, "bad input since the last line (connection closed)");
+        }
+    }
 }
 
 impl Connection {
@@ -111,35 +145,38 @@ impl Connection {
         mut commands: mpsc::Receiver<Box<Outbound>>,
         mut confirmations: mpsc::Receiver<Confirmation>,
         mut kicked: oneshot::Receiver<()>,
-        shutdown: CancellationToken,
     ) -> impl std::future::Future<Output = ()> + Send {
+        // `self.id` and `self.peer` are read where needed rather than copied into locals: a
+        // copy would live in every idle pile's future.
         async move {
-            let (id, peer) = (self.id, self.peer);
-            debug!(conn_id = id, %peer, "connection opened");
+            debug!(conn_id = self.id, peer = %self.peer, "connection opened");
             loop {
                 let deadline = self.session.deadline(&self.shared.policy);
                 tokio::select! {
-                    () = shutdown.cancelled() => {
-                        debug!(conn_id = id, pile = self.session.pile_text(), "closing: the gateway shuts down");
+                    () = self.shutdown.cancelled() => {
+                        debug!(conn_id = self.id, pile = self.session.pile_text(), "closing: the gateway shuts down");
                         break;
                     }
                     item = self.reader.next() => match item {
                         None => break,
                         Some(Err(e)) => {
-                            debug!(conn_id = id, %peer, error = %e, "read failed");
+                            debug!(conn_id = self.id, peer = %self.peer, error = %e, "read failed");
                             break;
                         }
                         Some(Ok(StreamItem::Dropped { bytes, reason })) => {
                             self.shared.metrics.dropped_bytes.fetch_add(bytes as u64, Relaxed);
-                            warn!(conn_id = id, %peer, pile = self.session.pile_text(), bytes, ?reason, "dropped bytes while resynchronising");
+                            self.bad_input("bytes_dropped", bytes as u64, &format_args!("dropped bytes while resynchronising: {reason:?}"));
                         }
-                        // Boxed: the frame handling state lives on the heap only while a frame is handled.
-                        Some(Ok(StreamItem::Frame(f))) => Box::pin(self.on_frame(f)).await,
+                        // Boxed: the frame handling state lives on the heap only while a frame
+                        // is handled. A frame over budget is dropped before any of it.
+                        Some(Ok(StreamItem::Frame(f))) => if self.within_budget() {
+                            Box::pin(self.on_frame(f)).await
+                        },
                     },
                     Some(cmd) = commands.recv() => Box::pin(self.on_command(*cmd)).await,
                     Some((ticket, delivered)) = confirmations.recv() => Box::pin(self.on_confirmed(ticket, delivered)).await,
                     _ = &mut kicked => {
-                        info!(conn_id = id, %peer, pile = self.session.pile_text(), "closing: the pile logged in on a newer connection");
+                        info!(conn_id = self.id, peer = %self.peer, pile = self.session.pile_text(), "closing: the pile logged in on a newer connection");
                         // The newer connection owns the registry entry now.
                         self.session.replaced();
                         if let Some(r) = &mut self.registration {
@@ -158,8 +195,57 @@ impl Connection {
                     break;
                 }
             }
-            debug!(conn_id = id, %peer, "connection closed");
+            debug!(conn_id = self.id, peer = %self.peer, "connection closed");
         }
+    }
+
+    /// Takes a frame's token from the budget. A frame over budget is counted and dropped; a
+    /// sustained excess ([`excess_limit`]) closes the connection, so that one socket's flood
+    /// costs the gateway a bounded amount of work and never other piles' queue room.
+    fn within_budget(&mut self) -> bool {
+        let c = &self.shared.config;
+        let over = match self
+            .budget
+            .take(now_ms(), c.max_frames_per_sec, c.frame_burst)
+        {
+            Verdict::Admit => return true,
+            Verdict::Throttle(over) => over,
+        };
+        self.shared.metrics.frames_throttled.fetch_add(1, Relaxed);
+        let rate = c.max_frames_per_sec;
+        if over >= excess_limit(rate) {
+            self.shared.metrics.closed_by_limit("frame_flood");
+            warn!(
+                conn_id = self.id,
+                peer = %self.peer,
+                pile = self.session.pile_text(),
+                dropped = over,
+                "closing: frames far over max_frames_per_sec ({rate}/s) for too long"
+            );
+            self.close = true;
+        } else {
+            self.bad_input("frames_throttled", 1, &"over max_frames_per_sec");
+        }
+        false
+    }
+
+    /// Counts bad input of `kind`; logs it when a line is due: the first occurrence on this
+    /// connection at once, then one summary with counts per interval (a garbage stream would
+    /// otherwise write a line per read).
+    fn bad_input(&mut self, kind: &'static str, n: u64, latest: &dyn std::fmt::Display) {
+        let now = Instant::now();
+        let tally = self.bad_input.get_or_insert_with(|| Box::new(Tally::new()));
+        if !tally.add(kind, n, now) {
+            return;
+        }
+        let counts = render_counts(&tally.take(now), |k| k);
+        warn!(
+            conn_id = self.id,
+            peer = %self.peer,
+            pile = self.session.pile_text(),
+            counts,
+            "bad input: {latest}; further bad input on this connection is summarised every 10 s"
+        );
     }
 
     async fn on_frame(&mut self, f: OwnedFrame) {
@@ -284,12 +370,10 @@ impl Connection {
                     Dropped::BeforeLogin => {
                         debug!(conn_id = id, code, "frame before login; dropped")
                     }
-                    _ => warn!(
-                        conn_id = id,
-                        pile = self.session.pile_text(),
-                        code,
-                        ?why,
-                        "frame dropped"
+                    _ => self.bad_input(
+                        why.label(),
+                        1,
+                        &format_args!("frame 0x{code:02X} dropped: {why:?}"),
                     ),
                 }
             }
@@ -332,7 +416,7 @@ impl Connection {
             warn!(conn_id = self.id, code, error = %e, "frame not sent");
             return false;
         }
-        if self.writer.write_all(&self.wbuf).await.is_err() {
+        if !self.write_out().await {
             return false;
         }
         self.shared.metrics.frame_out(code);
@@ -353,6 +437,49 @@ impl Connection {
         true
     }
 
+    /// Writes `wbuf` to the pile; false when it could not be written, and then the connection
+    /// is to close.
+    ///
+    /// Why a bounded `write_all` and not an outgoing queue served by the select loop: a frame
+    /// is at most 259 bytes, so a write only waits when the pile has stopped reading and the
+    /// socket buffers are full, and then nothing it is sent will arrive anyway. Waiting here,
+    /// bounded, keeps the connection a straight line (no second copy of what is to be written,
+    /// no partial-write state per pile). What the loop would serve meanwhile is served here:
+    /// - `write_timeout`: a write blocked that long closes the connection;
+    /// - the session's deadline (missed heartbeats, no login) still closes it, even with a
+    ///   write pending;
+    /// - shutdown ends the write at once.
+    ///
+    /// REST commands meanwhile wait in the pile's queue; their caller's own timeout answers
+    /// them (`api::command`), and one whose caller gave up is not written later.
+    async fn write_out(&mut self) -> bool {
+        let stalled = Instant::now() + self.shared.config.write_timeout.0;
+        let deadline = self.session.deadline(&self.shared.policy);
+        tokio::select! {
+            r = self.writer.write_all(&self.wbuf) => return r.is_ok(),
+            () = self.shutdown.cancelled() => return false,
+            () = tokio::time::sleep_until(stalled.min(deadline).into()) => {}
+        }
+        // Nothing was read meanwhile, so the session's deadline is still the one above.
+        match self.session.expired(&self.shared.policy, Instant::now()) {
+            Some(reason) => {
+                self.shared.metrics.timeouts.fetch_add(1, Relaxed);
+                self.closing(reason);
+            }
+            None => {
+                self.shared.metrics.closed_by_limit("write_timeout");
+                warn!(
+                    conn_id = self.id,
+                    peer = %self.peer,
+                    pile = self.session.pile_text(),
+                    timeout = %self.shared.config.write_timeout,
+                    "closing: a write was blocked longer than write_timeout (the pile does not read)"
+                );
+            }
+        }
+        false
+    }
+
     /// A REST command for the pile.
     async fn on_command(&mut self, cmd: Outbound) {
         let Outbound {
@@ -362,6 +489,16 @@ impl Connection {
             written,
             keep_seq,
         } = cmd;
+        if written.as_ref().is_some_and(|w| w.is_closed()) {
+            // The caller gave up (its timeout answered it) while the command waited for a
+            // stalled write: writing it now would act on a command reported as failed.
+            debug!(
+                conn_id = self.id,
+                code = frame.code,
+                "command not sent: its caller gave up"
+            );
+            return;
+        }
         self.session.stamp(&mut frame, keep_seq);
         let ok = self.send(frame, &message).await;
         if let Some(w) = waiter.filter(|_| ok) {
@@ -453,6 +590,10 @@ impl Connection {
             warn!(conn_id = self.id, pile = text, peer = %self.peer, older = old.remote_addr,
                 older_conn_id = old.connection_id, older_silent_ms = old.last_frame_ms_ago,
                 "second login: the older connection is closed");
+        }
+        if !self.counted_login {
+            shared.sources.logged_in(self.peer.ip());
+            self.counted_login = true;
         }
         self.registration = Some(Registration {
             shared: shared.clone(),
@@ -593,6 +734,8 @@ mod tests {
         let size = std::mem::size_of_val(&task);
         // 784 bytes before the session was layered; 736 after; 800 with the channel on which
         // billing confirmations come back (a record's wait runs in a task of its own).
+        // 776 with the limits of issue 12 (frame budget, shutdown token, lazily boxed
+        // bad-input tally), the `id`/`peer` copies in the task gone.
         assert!(size <= 800, "connection task future: {size} bytes");
     }
 

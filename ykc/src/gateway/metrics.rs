@@ -20,8 +20,16 @@ pub struct Gauges {
 pub struct Metrics {
     /// Connections accepted.
     pub connections_total: AtomicU64,
-    /// Connections refused by the max-connections limit.
+    /// Connections refused at accept, all reasons (`refused` has them by reason).
     pub connections_refused: AtomicU64,
+    /// Connections refused at accept, by reason (max_connections, open_files, per_ip, prelogin_per_ip).
+    pub refused: Mutex<BTreeMap<&'static str, u64>>,
+    /// Connections closed by a limit, by reason (write_timeout, frame_flood).
+    pub closed_by_limit: Mutex<BTreeMap<&'static str, u64>>,
+    /// Frames dropped over a connection's frame budget.
+    pub frames_throttled: AtomicU64,
+    /// Failed accepts (e.g. out of file descriptors, EMFILE).
+    pub accept_errors: AtomicU64,
     /// Older connections closed by a second login for the same pile.
     pub logins_replaced: AtomicU64,
     /// Logins refused, all reasons.
@@ -71,6 +79,15 @@ impl Metrics {
     /// Counts a frame to a pile.
     pub fn frame_out(&self, code: u8) {
         bump(&self.frames_out, code);
+    }
+    /// Counts a connection refused at accept.
+    pub fn refused(&self, reason: &'static str) {
+        self.connections_refused.fetch_add(1, Relaxed);
+        bump(&self.refused, reason);
+    }
+    /// Counts a connection closed by a limit.
+    pub fn closed_by_limit(&self, reason: &'static str) {
+        bump(&self.closed_by_limit, reason);
     }
     /// Counts a dropped frame.
     pub fn dropped(&self, reason: &'static str) {
@@ -153,10 +170,16 @@ impl Metrics {
             gauges.connections_open,
         );
         gauge(
-            "connections_refused_total",
-            "Connections refused by max_connections.",
+            "frames_throttled_total",
+            "Frames dropped over their connection's frame budget (max_frames_per_sec, frame_burst).",
             "counter",
-            self.connections_refused.load(Relaxed),
+            self.frames_throttled.load(Relaxed),
+        );
+        gauge(
+            "accept_errors_total",
+            "Failed accepts of pile connections (e.g. out of file descriptors).",
+            "counter",
+            self.accept_errors.load(Relaxed),
         );
         gauge(
             "piles_online",
@@ -218,6 +241,23 @@ impl Metrics {
             let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} counter");
             for (code, n) in lock(map).iter() {
                 let _ = writeln!(out, "ykc_{name}{{type=\"{code:02x}\"}} {n}");
+            }
+        }
+        for (name, map, help) in [
+            (
+                "connections_refused_total",
+                &self.refused,
+                "Connections refused at accept by reason (max_connections, open_files, per_ip, prelogin_per_ip).",
+            ),
+            (
+                "connections_closed_total",
+                &self.closed_by_limit,
+                "Connections closed by a limit by reason (write_timeout, frame_flood).",
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP ykc_{name} {help}\n# TYPE ykc_{name} counter");
+            for (reason, n) in lock(map).iter() {
+                let _ = writeln!(out, "ykc_{name}{{reason=\"{reason}\"}} {n}");
             }
         }
         let _ = writeln!(out, "# HELP ykc_dropped_frames_total Frames dropped by reason.\n# TYPE ykc_dropped_frames_total counter");

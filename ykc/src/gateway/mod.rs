@@ -26,6 +26,7 @@ pub mod fleet;
 pub mod forward;
 mod history;
 pub mod identity;
+mod limits;
 mod listener;
 pub mod metrics;
 pub mod outbox;
@@ -90,8 +91,12 @@ pub struct Shared {
     pub metrics: metrics::Metrics,
     /// Where frames go: an HTTP and/or a NATS forwarder (none when no servers are configured).
     pub forwarders: Forwarders,
-    /// One permit per open connection, `max_connections` in all.
+    /// One permit per open connection, `connection_limit` in all.
     pub connections: Arc<Semaphore>,
+    /// `max_connections`, or fewer when the open-file limit leaves room for fewer piles.
+    pub connection_limit: u32,
+    /// Connections open per source address (`max_connections_per_ip`, `max_prelogin_per_ip`).
+    pub sources: limits::Sources,
     /// The journal of every frame (none with `journal: off`).
     pub journal: Option<Journal>,
     /// With a journal, forwarding reads from it: one outbox per sink (and `forwarders` is empty).
@@ -105,7 +110,7 @@ pub struct Shared {
 impl Shared {
     /// The gauges, read from their sources: permits taken, piles registered.
     pub fn gauges(&self) -> metrics::Gauges {
-        let max = self.config.max_connections as usize;
+        let max = self.connection_limit as usize;
         metrics::Gauges {
             connections_open: max.saturating_sub(self.connections.available_permits()) as u64,
             piles_online: self.registry.len() as u64,
@@ -198,13 +203,17 @@ fn journal(config: &ServeConfig) -> Result<Option<Journal>, GatewayError> {
 async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
     let journal = journal(&config)?;
     let (forwarders, outboxes) = forwarding(&config, journal.as_ref()).await?;
+    // Counted after the journal and sinks are open, so their files are set aside.
+    let connection_limit = limits::pile_file_budget(config.max_connections);
     Ok(Shared {
         journal,
         outboxes,
         policy: policy(&config)?,
         identity: identity::open_store(&config)?,
         forwarders,
-        connections: Arc::new(Semaphore::new(config.max_connections as usize)),
+        connections: Arc::new(Semaphore::new(connection_limit as usize)),
+        connection_limit,
+        sources: limits::Sources::new(config.max_connections_per_ip, config.max_prelogin_per_ip),
         registry: Default::default(),
         metrics: Default::default(),
         console: Default::default(),

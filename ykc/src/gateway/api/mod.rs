@@ -196,6 +196,37 @@ async fn send(
     Ok(wait.then_some(reply_rx))
 }
 
+/// [`send`] within `timeout`: a 504 when the frame could not even be written in time (the
+/// pile's queue is full or its socket does not drain). A command not written by then is not
+/// written later (the connection skips commands whose caller has gone).
+async fn send_within(
+    s: &Shared,
+    key: [u8; 7],
+    msg: Message,
+    body: bytes::Bytes,
+    wait: bool,
+    seq: Option<[u8; 2]>,
+    timeout: Duration,
+) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
+    match tokio::time::timeout(timeout, send(s, key, msg, body, wait, seq)).await {
+        Ok(sent) => sent,
+        Err(_) => {
+            s.metrics
+                .commands_timed_out
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(error(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "pile {} did not take the frame within {} ms (its connection is stalled)",
+                    Bcd(key),
+                    timeout.as_millis()
+                ),
+                None,
+            ))
+        }
+    }
+}
+
 fn envelope(m: &Message) -> Value {
     let meta = m.meta();
     json!({
@@ -239,14 +270,17 @@ async fn send_command(
     let command = envelope(&msg);
     let wait = meta.reply.is_some();
     let started = Instant::now();
-    let Some(rx) = send(s, key, msg, bytes, wait, None).await? else {
-        let sent = json!({ "pile_code": pile, "command": command, "reply": null });
-        return Ok((StatusCode::ACCEPTED, Json(sent)).into_response());
-    };
     let timeout = q
         .get("timeout_ms")
         .and_then(|t| t.parse().ok())
         .map_or_else(|| s.config.command_timeout(), Duration::from_millis);
+    // The caller's timeout covers the whole command: queueing and writing too (a pile that
+    // stopped reading holds its queue until write_timeout closes it).
+    let Some(rx) = send_within(s, key, msg, bytes, wait, None, timeout).await? else {
+        let sent = json!({ "pile_code": pile, "command": command, "reply": null });
+        return Ok((StatusCode::ACCEPTED, Json(sent)).into_response());
+    };
+    let timeout = timeout.saturating_sub(started.elapsed());
     match tokio::time::timeout(timeout, rx).await {
         Ok(Ok(reply)) => {
             s.metrics.command_done(started.elapsed().as_secs_f64());
@@ -340,7 +374,7 @@ async fn send_proxy(s: &Shared, code: &str, body: &[u8]) -> ApiResult<Response> 
     let (fields, ignored) = from_go_body(meta.fields, fields);
     let (msg, bytes) = build(meta, key, fields)?;
     let command = envelope(&msg);
-    send(s, key, msg, bytes, false, seq).await?;
+    send_within(s, key, msg, bytes, false, seq, s.config.command_timeout()).await?;
     let sent =
         json!({ "sent": true, "pile_code": id, "command": command, "ignored_fields": ignored });
     Ok(Json(sent).into_response())
