@@ -302,14 +302,16 @@ fn golden_frame_byte_by_byte() {
 
 /// A stray 0x68 with a huge length in front of a frame: recovered at EOF.
 #[test]
-fn stray_start_with_huge_length_recovered_at_eof() {
+fn stray_start_with_huge_length_gives_way_to_the_frame_behind_it() {
+    // A stray `68 FF` promises 259 bytes; the verified frame behind it comes out as soon as it
+    // is complete, not at EOF (issue 12: a corrupted length byte cost a live pile 30 s).
     let f = make([1, 0], 0, 0x03, &[0; 9], CrcOrder::HighFirst);
     let mut stream = vec![0x11, START, 0xFF, 0x00, 0x00, 0x00];
     stream.extend_from_slice(&f.wire);
     let mut codec = FrameCodec::new();
     let run = feed(&mut codec, &stream, &[3]);
-    assert_eq!(frames_of(run.before_eof.iter()), vec![]);
-    assert_eq!(frames_of(run.at_eof.iter()), vec![f.expected]);
+    assert_eq!(frames_of(run.before_eof.iter()), vec![f.expected]);
+    assert_eq!(frames_of(run.at_eof.iter()), vec![]);
     assert_accounting(&codec, &run, stream.len());
 }
 
