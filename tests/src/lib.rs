@@ -100,6 +100,9 @@ pub mod vendor {
 pub mod cluster;
 pub mod fault;
 
+/// Headless Chromium through chromedriver, for the console's browser test.
+pub mod webdriver;
+
 /// Real parts for end-to-end tests: a test pile over TCP and an HTTP sink, on loopback only.
 pub mod parts {
     use futures::StreamExt;

@@ -199,16 +199,25 @@ pub struct FrameMeta {
 impl FrameMeta {
     /// Byte range of the `pile_code` field in a body, when the frame has one before any group.
     pub fn pile_code_range(&self) -> Option<std::ops::Range<usize>> {
+        let bcd = |f: &&FieldMeta| f.name == "pile_code" && f.kind == FieldKind::Bcd;
+        self.fields.iter().find(bcd)?;
+        self.field_range("pile_code")
+    }
+
+    /// Byte range of the field `name` in a body, when it lies before any group or trailing bytes
+    /// (in the main layout).
+    pub fn field_range(&self, name: &str) -> Option<std::ops::Range<usize>> {
         let mut at = 0usize;
         for f in self.fields {
-            if f.name == "pile_code" && f.kind == FieldKind::Bcd {
-                return Some(at..at + f.len);
-            }
-            match (f.kind, f.repeat) {
+            let len = match (f.kind, f.repeat) {
                 (FieldKind::Group | FieldKind::Trailing, _) => return None,
-                (_, Repeat::Fixed(n)) => at += f.len * n,
-                _ => at += f.len,
+                (_, Repeat::Fixed(n)) => f.len * n,
+                _ => f.len,
+            };
+            if f.name == name {
+                return Some(at..at + len);
             }
+            at += len;
         }
         None
     }

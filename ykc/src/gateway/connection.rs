@@ -167,6 +167,9 @@ impl Connection {
             r.presence.touch();
         }
         let actions = self.session.on_frame(&self.shared.policy, &f, Clock::now());
+        self.shared
+            .console
+            .received(self.session.pile(), self.id, &f);
         let mut durable = self.journal_received(&f, &actions).await;
         for action in actions {
             self.act(&f, action, &mut durable).await;
@@ -329,6 +332,9 @@ impl Connection {
             return false;
         }
         self.shared.metrics.frame_out(code);
+        self.shared
+            .console
+            .sent(self.session.pile(), self.id, &self.wbuf);
         if let Some(journal) = &self.shared.journal {
             let entry = billing::sent(&self.wbuf, self.pile_code(), self.id);
             if let Err(e) = journal.append(entry).await {

@@ -12,6 +12,7 @@
 //!   and every connection, and a bounded wait for their tasks and the forwarders.
 //! - [`registry`]: the piles online, one connection each; a newer login closes the older one.
 //! - [`api`]: the REST API (axum) on the HTTP port; [`metrics`]: Prometheus counters.
+//! - [`console`]: the operators' web page on the same port (`GET /`).
 //! - [`config`] and [`args`]: every option and limit, from the Go `ykc-proxy-server` flags verbatim,
 //!   kebab-case flags, `YKC_*` variables and a YAML file (annotated example: `ykc.example.yaml`).
 
@@ -20,6 +21,7 @@ pub mod args;
 mod billing;
 pub mod config;
 mod connection;
+pub mod console;
 pub mod fleet;
 pub mod forward;
 mod history;
@@ -85,6 +87,8 @@ pub struct Shared {
     pub journal: Option<Journal>,
     /// With a journal, forwarding reads from it: one outbox per sink (and `forwarders` is empty).
     pub outboxes: outbox::Outboxes,
+    /// The operators' web page: its live frame feed and last status frames.
+    pub console: console::Console,
 }
 
 impl Shared {
@@ -189,6 +193,7 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         connections: Arc::new(Semaphore::new(config.max_connections as usize)),
         registry: Default::default(),
         metrics: Default::default(),
+        console: Default::default(),
         config,
     })
 }
@@ -219,6 +224,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
         tasks: tasks.clone(),
     };
     tasks.spawn(listener.run());
+    tasks.spawn(console::Console::maintain(shared.clone(), shutdown.clone()));
     let app = api::router(shared.clone());
     tasks.spawn(api::serve(http, app, &shared.config, shutdown.clone())?);
     info!(%tcp_addr, %http_addr, "ykc gateway listening");

@@ -18,6 +18,12 @@ use subtle::ConstantTimeEq;
 /// The route every caller may use, token or not: load balancers probe it.
 pub const OPEN_ROUTE: &str = "/healthz";
 
+/// Routes open to every caller: the health probe and the console's page and assets (they hold
+/// no data; the page asks for a token when the API answers 401).
+pub fn is_open(path: &str) -> bool {
+    path == OPEN_ROUTE || path == "/" || path.starts_with("/console/assets/")
+}
+
 /// The REST API's access rules, read once from the configuration.
 #[derive(Debug, Clone)]
 pub struct Auth {
@@ -105,7 +111,7 @@ impl Auth {
             name: name.to_owned(),
             addr,
         };
-        if path == OPEN_ROUTE {
+        if is_open(path) {
             return Ok(caller("open"));
         }
         if !self.has_tokens() {
@@ -124,12 +130,13 @@ impl Auth {
             };
         }
         let token = self.token(authorization)?;
-        let reads = matches!(*method, Method::GET | Method::HEAD);
+        // POST /parse only decodes the hex it is given: reading, not commanding.
+        let reads = matches!(*method, Method::GET | Method::HEAD) || path == "/parse";
         if token.scope == ApiScope::Read && !reads {
             return Err(Refusal(error(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "token `{}` has scope read: it may use GET routes only; {method} {path} \
+                    "token `{}` has scope read: it may use GET routes (and POST /parse) only; {method} {path} \
                      needs a token with scope command",
                     token.name
                 ),
@@ -293,6 +300,11 @@ mod tests {
             .check(lo, Some(lower.as_bytes()), &Method::POST, "/x")
             .is_ok());
         assert!(a.check(lo, None, &Method::GET, OPEN_ROUTE).is_ok());
+        let far = addr("10.1.1.1:9");
+        assert!(a.check(far, None, &Method::GET, "/").is_ok(), "the console page");
+        assert!(a.check(far, None, &Method::GET, "/console/assets/app.js").is_ok());
+        assert!(a.check(far, None, &Method::GET, "/console/fleet").is_err());
+        assert!(a.check(far, None, &Method::GET, "/meta/frames").is_err());
     }
 
     #[test]
@@ -300,6 +312,10 @@ mod tests {
         let a = auth(&[("grafana", READ, ApiScope::Read)], false);
         let h = format!("Bearer {READ}");
         let far = addr("10.1.1.1:9");
+        assert_eq!(
+            status(a.check(far, Some(h.as_bytes()), &Method::POST, "/parse")),
+            Ok("grafana".into())
+        );
         assert_eq!(
             status(a.check(far, Some(h.as_bytes()), &Method::GET, "/piles")),
             Ok("grafana".into())

@@ -48,6 +48,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/piles/{pile}/commands/{frame}", post(command))
         .route("/piles/{pile}/frames", get(super::history::frames))
         .route("/proxy/{code}", post(proxy))
+        .merge(super::console::routes())
         .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
         .with_state(shared)
 }
