@@ -301,8 +301,13 @@ mod tests {
             .is_ok());
         assert!(a.check(lo, None, &Method::GET, OPEN_ROUTE).is_ok());
         let far = addr("10.1.1.1:9");
-        assert!(a.check(far, None, &Method::GET, "/").is_ok(), "the console page");
-        assert!(a.check(far, None, &Method::GET, "/console/assets/app.js").is_ok());
+        assert!(
+            a.check(far, None, &Method::GET, "/").is_ok(),
+            "the console page"
+        );
+        assert!(a
+            .check(far, None, &Method::GET, "/console/assets/app.js")
+            .is_ok());
         assert!(a.check(far, None, &Method::GET, "/console/fleet").is_err());
         assert!(a.check(far, None, &Method::GET, "/meta/frames").is_err());
     }
