@@ -210,20 +210,14 @@ async fn send_within(
 ) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
     match tokio::time::timeout(timeout, send(s, key, msg, body, wait, seq)).await {
         Ok(sent) => sent,
-        Err(_) => {
-            s.metrics
-                .commands_timed_out
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Err(error(
-                StatusCode::GATEWAY_TIMEOUT,
-                format!(
-                    "pile {} did not take the frame within {} ms (its connection is stalled)",
-                    Bcd(key),
-                    timeout.as_millis()
-                ),
-                None,
-            ))
-        }
+        Err(_) => Err(timed_out(
+            s,
+            format!(
+                "pile {} did not take the frame within {} ms (its connection is stalled)",
+                Bcd(key),
+                timeout.as_millis()
+            ),
+        )),
     }
 }
 
@@ -292,20 +286,22 @@ async fn send_command(
             format!("pile {pile} disconnected before replying"),
             None,
         )),
-        Err(_) => {
-            s.metrics
-                .commands_timed_out
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Err(error(
-                StatusCode::GATEWAY_TIMEOUT,
-                format!(
-                    "no reply from pile {pile} within {} ms",
-                    timeout.as_millis()
-                ),
-                None,
-            ))
-        }
+        Err(_) => Err(timed_out(
+            s,
+            format!(
+                "no reply from pile {pile} within {} ms",
+                timeout.as_millis()
+            ),
+        )),
     }
+}
+
+/// A 504 for a command that ran out of its caller's time, counted.
+fn timed_out(s: &Shared, reason: String) -> ApiError {
+    s.metrics
+        .commands_timed_out
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    error(StatusCode::GATEWAY_TIMEOUT, reason, None)
 }
 
 /// The Go proxy's route: `POST /proxy/<type hex>` with `header {encrypted, seq}`, `id` (pile code)
