@@ -164,41 +164,10 @@ fn command_meta(frame: &str) -> Result<&'static crate::FrameMeta, ApiError> {
     }
 }
 
-/// Sends a frame to an online pile; with `wait`, returns the receiver of its reply.
-async fn send(
-    s: &Shared,
-    key: [u8; 7],
-    msg: Message,
-    body: bytes::Bytes,
-    wait: bool,
-    seq: Option<[u8; 2]>,
-) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
-    let pile = Bcd(key).to_string();
-    let tx = s.registry.sender(&key).ok_or_else(|| offline(&pile))?;
-    let (reply_tx, reply_rx) = oneshot::channel();
-    let (written_tx, written_rx) = oneshot::channel();
-    let out = Box::new(Outbound {
-        // Without a sequence of its own, the connection stamps the next one (`keep_seq` false).
-        frame: OutFrame::new(seq.unwrap_or_default(), msg.code(), body),
-        message: msg,
-        waiter: wait.then_some(reply_tx),
-        written: Some(written_tx),
-        keep_seq: seq.is_some(),
-    });
-    // A dropped `written` sender means the connection ended before writing: not written.
-    if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            format!("pile {pile} went offline before the frame was written"),
-            None,
-        ));
-    }
-    Ok(wait.then_some(reply_rx))
-}
-
-/// [`send`] within `timeout`: a 504 when the frame could not even be written in time (the
-/// pile's queue is full or its socket does not drain). A command not written by then is not
-/// written later (the connection skips commands whose caller has gone).
+/// Sends a frame to an online pile within `timeout`; with `wait`, returns the receiver of its
+/// reply. A 504 when the frame could not even be written in time (the pile's queue is full or
+/// its socket does not drain); a command not written by then is not written later (the
+/// connection skips commands whose caller has gone).
 async fn send_within(
     s: &Shared,
     key: [u8; 7],
@@ -208,13 +177,35 @@ async fn send_within(
     seq: Option<[u8; 2]>,
     timeout: Duration,
 ) -> Result<Option<oneshot::Receiver<Message>>, ApiError> {
-    match tokio::time::timeout(timeout, send(s, key, msg, body, wait, seq)).await {
+    let pile = Bcd(key).to_string();
+    let send = async {
+        let tx = s.registry.sender(&key).ok_or_else(|| offline(&pile))?;
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let (written_tx, written_rx) = oneshot::channel();
+        let out = Box::new(Outbound {
+            // Without a sequence of its own, the connection stamps the next one (`keep_seq` false).
+            frame: OutFrame::new(seq.unwrap_or_default(), msg.code(), body),
+            message: msg,
+            waiter: wait.then_some(reply_tx),
+            written: Some(written_tx),
+            keep_seq: seq.is_some(),
+        });
+        // A dropped `written` sender means the connection ended before writing: not written.
+        if tx.send(out).await.is_err() || !written_rx.await.unwrap_or(false) {
+            return Err(error(
+                StatusCode::NOT_FOUND,
+                format!("pile {pile} went offline before the frame was written"),
+                None,
+            ));
+        }
+        Ok(wait.then_some(reply_rx))
+    };
+    match tokio::time::timeout(timeout, send).await {
         Ok(sent) => sent,
         Err(_) => Err(timed_out(
             s,
             format!(
-                "pile {} did not take the frame within {} ms (its connection is stalled)",
-                Bcd(key),
+                "pile {pile} did not take the frame within {} ms (its connection is stalled)",
                 timeout.as_millis()
             ),
         )),
