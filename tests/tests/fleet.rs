@@ -75,7 +75,7 @@ async fn presence_lookup_requests_and_node_death() {
         remote_addr: "127.0.0.1:4000".into(),
     };
     a.announce(PILE, &here).await.expect("announced");
-    let found = eventually(Duration::from_secs(3), || b.lookup(PILE).is_some()).await;
+    let found = eventually(Duration::from_secs(10), || b.lookup(PILE).is_some()).await;
     assert!(found, "b finds the pile a holds");
     assert_eq!(b.lookup(PILE), Some(here.clone()));
     assert_eq!(b.nodes(), vec!["a".to_string(), "b".to_string()]);
@@ -113,12 +113,12 @@ async fn presence_lookup_requests_and_node_death() {
         "another connection's close leaves it"
     );
     a.withdraw(PILE, 7).await.expect("withdraw");
-    let gone = eventually(Duration::from_secs(3), || b.lookup(PILE).is_none()).await;
+    let gone = eventually(Duration::from_secs(10), || b.lookup(PILE).is_none()).await;
     assert!(gone, "the holder's close removes it");
 
     // Node a stops (its entry deleted at shutdown): its piles are unreachable at once.
     a.announce(PILE, &here).await.expect("announced");
-    assert!(eventually(Duration::from_secs(3), || b.lookup(PILE).is_some()).await);
+    assert!(eventually(Duration::from_secs(10), || b.lookup(PILE).is_some()).await);
     stop_a.cancel();
     let dead = eventually(Duration::from_secs(8), || b.lookup(PILE).is_none()).await;
     assert!(dead, "a pile on a stopped node is not reachable");
@@ -152,7 +152,7 @@ async fn a_three_node_nats_cluster_losing_a_node_keeps_the_fleet_working() {
         remote_addr: "127.0.0.1:4000".into(),
     };
     fleet[2].announce(PILE, &on_c).await.expect("announced");
-    assert!(eventually(Duration::from_secs(3), || fleet[1].lookup(PILE).is_some()).await);
+    assert!(eventually(Duration::from_secs(10), || fleet[1].lookup(PILE).is_some()).await);
 
     nats.kill9(0);
     // Node a's client moves to another NATS node; the replicated buckets keep their entries.
