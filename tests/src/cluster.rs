@@ -12,6 +12,8 @@ struct Node {
     child: Option<Child>,
     port: u16,
     args: Vec<String>,
+    /// Its stdout and stderr, every start appended.
+    log: PathBuf,
 }
 
 /// A nats-server cluster (`ykc-test`), every node with JetStream and its own store.
@@ -56,6 +58,7 @@ impl NatsCluster {
                     child: None,
                     port: *port,
                     args,
+                    log: dir.join(format!("n{i}.log")),
                 }
             })
             .collect();
@@ -73,11 +76,16 @@ impl NatsCluster {
     fn spawn(&mut self, i: usize) {
         let node = &mut self.nodes[i];
         assert!(node.child.is_none(), "node {i} runs already");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&node.log)
+            .expect("nats-server log");
         let child = Command::new(nats_binary())
             .args(&node.args)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone().expect("log fd"))
+            .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", nats_binary()));
         node.child = Some(child);
@@ -90,9 +98,14 @@ impl NatsCluster {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         };
-        tokio::time::timeout(Duration::from_secs(10), up)
+        if tokio::time::timeout(Duration::from_secs(10), up)
             .await
-            .expect("nats-server accepts within 10 s");
+            .is_err()
+        {
+            let log = std::fs::read_to_string(&self.nodes[i].log).unwrap_or_default();
+            let tail: String = log.lines().rev().take(20).collect::<Vec<_>>().join("\n");
+            panic!("nats-server node {i} does not accept within 10 s; its log, last lines first:\n{tail}");
+        }
     }
 
     /// Waits until a replicated stream can be created: the JetStream meta leader is elected.

@@ -43,6 +43,24 @@ pub async fn eventually(bound: Duration, mut cond: impl FnMut() -> bool) -> bool
     }
 }
 
+/// [`eventually`] for a condition that has to wait (a request): polled every 100 ms.
+pub async fn eventually_async<F, Fut>(bound: Duration, mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let until = Instant::now() + bound;
+    loop {
+        if tokio::time::timeout_at(until.into(), cond()).await == Ok(true) {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The `ykc` binary of this build, built once per test process.
 ///
 /// `$YKC_BIN` when set; otherwise `cargo build -p ykc --bin ykc` into the target directory

@@ -97,6 +97,8 @@ const NESTED: &[(&str, &str, &str)] = &[
     ("api", "insecure_open", "api_insecure_open"),
     ("api", "tls_cert", "api_tls_cert"),
     ("api", "tls_key", "api_tls_key"),
+    ("cluster", "servers", "cluster"),
+    ("cluster", "node_id", "node_id"),
 ];
 
 /// Rewrites the sections of [`NESTED`] into flat keys (true when there were any); anything else
@@ -294,6 +296,14 @@ serve_options! {
         /// Frames a connection may send at once above its rate [default: 200]
         frame_burst: u32 = 200, "N", range 1..=1_000_000;
     }
+    "Fleet" {
+        /// NATS servers joining several gateways into one fleet (presence, commands from any node), comma-separated; unset = a lone gateway (YAML cluster.servers)
+        #[serde(deserialize_with = "de_servers")]
+        #[arg(value_delimiter = ',')]
+        cluster: Vec<String> = Vec::new(), "URL[,URL]";
+        /// This gateway's name in the fleet: letters, digits, - and _; unset: the host name (YAML cluster.node_id)
+        node_id: Option<String> = None, "NAME";
+    }
 }
 
 impl ServeConfig {
@@ -332,6 +342,11 @@ impl ServeConfig {
         let servers = self.servers.iter().flat_map(|s| s.split(','));
         let servers = servers.map(str::trim).filter(|s| !s.is_empty());
         self.servers = servers.map(Into::into).collect();
+        let cluster = self.cluster.iter().flat_map(|s| s.split(','));
+        let cluster = cluster.map(str::trim).filter(|s| !s.is_empty());
+        self.cluster = cluster.map(Into::into).collect();
+        self.node_id = self.node_id.take().map(|n| n.trim().to_owned());
+        self.node_id.take_if(|n| n.is_empty());
         self.username.take_if(|u| u.is_empty());
         self.password.take_if(|p| p.expose().is_empty());
         self.api_token.take_if(|p| p.expose().is_empty());
@@ -367,6 +382,7 @@ impl ServeConfig {
             "confirm_after" => "is journal but the journal is off");
         ensure!(!self.jetstream || nats, "jetstream" => "needs messaging_server_type nats");
         ensure!(!self.write_timeout.0.is_zero(), "write_timeout" => "is 0; give a duration like 10s");
+        self.validate_fleet()?;
         self.validate_api()
     }
 
@@ -416,6 +432,49 @@ impl ServeConfig {
     pub fn heartbeat_timeout(&self) -> Duration {
         self.heartbeat_interval()
             .saturating_mul(self.missed_heartbeats)
+    }
+
+    /// Fleet mode: each cluster server is a NATS URL, and the node id is one subject token.
+    fn validate_fleet(&self) -> Result<(), ConfigError> {
+        for server in &self.cluster {
+            let nats =
+                scheme(server).is_none_or(|s| ["nats", "tls", "ws", "wss"].contains(&s.as_str()));
+            ensure!(nats && !server.contains(char::is_whitespace), "cluster" => "`{server}` is \
+                not a NATS URL (nats://host:port, tls://, ws://, wss://)");
+        }
+        let node = self.node_name();
+        ensure!(crate::gateway::fleet::wire::valid_node_id(&node), "node_id" => "`{node}`: use \
+            letters, digits, - and _ (at most 64); the host name is the default");
+        Ok(())
+    }
+
+    /// This gateway's name in the fleet and on the console: `node_id`, else the host name
+    /// (its first label, as a node id allows), else `local`.
+    pub fn node_name(&self) -> String {
+        if let Some(n) = &self.node_id {
+            return n.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_default();
+        let label = host.trim().split('.').next().unwrap_or_default();
+        let id: String = label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
+        if id.is_empty() {
+            "local".to_owned()
+        } else {
+            id
+        }
     }
 
     /// `servers` split by sink, (HTTP, NATS): `http(s)://` entries go over

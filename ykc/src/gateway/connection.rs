@@ -537,10 +537,20 @@ impl Connection {
         let (text, peer) = (Bcd(pile).to_string(), self.peer.to_string());
         let refused = super::identity::check_login(&self.shared, &text, m, &peer, self.id).await;
         match refused {
-            Some(why) => Admission::Refused(why),
-            None if self.registration.is_some() => Admission::Accepted,
-            None => self.register(pile, login),
+            Some(why) => return Admission::Refused(why),
+            None if self.registration.is_some() => return Admission::Accepted,
+            None => {}
         }
+        // In a fleet, a node holding the pile elsewhere applies the duplicate-login rule first.
+        let elsewhere = super::fleet::member::login_elsewhere(&self.shared, &text, &peer).await;
+        if let Some(why) = elsewhere {
+            return Admission::Refused(why);
+        }
+        let admission = self.register(pile, login);
+        if matches!(admission, Admission::Accepted) {
+            super::fleet::member::announce(&self.shared, &pile).await;
+        }
+        admission
     }
 
     /// Registers the pile per `--duplicate-login`: a newer login replaces an older connection,
@@ -701,6 +711,8 @@ impl Drop for Registration {
         if self.shared.registry.remove(&self.pile, self.conn_id) {
             info!(conn_id = self.conn_id, pile = %Bcd(self.pile), "pile offline");
             self.event(EventKind::Offline);
+            let pile = Bcd(self.pile).to_string();
+            super::fleet::member::withdraw(&self.shared, pile, self.conn_id);
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum GatewayError {
     /// The configuration refers to something unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// Fleet mode could not start (NATS unreachable, no JetStream, a bad node id).
+    #[error("fleet: {0}")]
+    Fleet(#[from] fleet::FleetError),
     /// The pinned-identity store could not be opened.
     #[error("identity store {}: {source}", path.display())]
     Identity {
@@ -105,6 +108,8 @@ pub struct Shared {
     pub console: console::Console,
     /// The pinned pile identities (none with `--pile-identity off`).
     pub identity: Option<Arc<identity::IdentityStore>>,
+    /// This node's membership of a fleet (`cluster`), set once at start.
+    pub fleet: std::sync::OnceLock<Arc<fleet::Fleet>>,
 }
 
 impl Shared {
@@ -215,8 +220,9 @@ async fn build_shared(config: ServeConfig) -> Result<Shared, GatewayError> {
         connection_limit,
         sources: limits::Sources::new(config.max_connections_per_ip, config.max_prelogin_per_ip),
         registry: Default::default(),
+        fleet: Default::default(),
         metrics: Default::default(),
-        console: Default::default(),
+        console: console::Console::new(config.node_name()),
         config,
     })
 }
@@ -240,6 +246,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, GatewayError> {
     let (tcp_addr, http_addr) = (local(&tcp, &tcp_bind)?, local(&http, &http_bind)?);
     let shared = Arc::new(build_shared(config).await?);
     let (shutdown, tasks) = (CancellationToken::new(), TaskTracker::new());
+    // Joined before the first pile is accepted: logins consult the fleet.
+    if let Some(f) = fleet::member::join(&shared, shutdown.clone(), &tasks).await? {
+        let _ = shared.fleet.set(f);
+    }
     let listener = listener::Listener {
         tcp,
         shared: shared.clone(),

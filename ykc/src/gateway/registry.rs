@@ -208,6 +208,43 @@ impl Registry {
         Ok(Admitted { presence, replaced })
     }
 
+    /// A login of `key` on another node of the fleet: by `rule`, as [`admit`](Self::admit)
+    /// decides for a local one, the holder here is closed (`Ok(Some(it))`) or keeps the pile
+    /// (`Err(it)`); `Ok(None)` when the pile is not held here.
+    pub fn release(
+        &self,
+        key: &[u8; 7],
+        rule: DuplicateLogin,
+        alive: Duration,
+    ) -> Result<Option<PileInfo>, Box<PileInfo>> {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let mut piles = self.piles();
+        let Some(held) = piles.get(key) else {
+            return Ok(None);
+        };
+        let silent = now.saturating_sub(held.last_frame.load(Relaxed));
+        if rule == DuplicateLogin::RejectWhileAlive && Duration::from_millis(silent) < alive {
+            return Err(Box::new(self.snapshot(held)));
+        }
+        let mut old = piles.remove(key).expect("looked up under the same lock");
+        if let Some(k) = old.kick.take() {
+            // The connection may have ended meanwhile; then nothing is left to close.
+            let _ = k.send(());
+        }
+        Ok(Some(self.snapshot(&old)))
+    }
+
+    /// The piles whose last frame is within `alive`, for renewing their fleet presence.
+    pub fn alive(&self, alive: Duration) -> Vec<PileInfo> {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let alive = alive.as_millis() as u64;
+        self.piles()
+            .values()
+            .filter(|e| now.saturating_sub(e.last_frame.load(Relaxed)) < alive)
+            .map(|e| self.snapshot(e))
+            .collect()
+    }
+
     /// Removes the pile if `conn` still owns it; true when removed.
     pub fn remove(&self, key: &[u8; 7], conn: u64) -> bool {
         let mut m = self.piles();
@@ -338,6 +375,24 @@ mod tests {
         let (a, _) = admit(&r, 2, DuplicateLogin::Replace, alive).unwrap();
         assert!(a.replaced.is_some());
         assert!(first.try_recv().is_ok());
+    }
+
+    #[test]
+    fn a_login_elsewhere_releases_by_the_same_rule() {
+        let r = Registry::default();
+        let alive = Duration::from_secs(30);
+        let (_, mut first) = admit(&r, 1, DuplicateLogin::RejectWhileAlive, alive).unwrap();
+        let held = r.release(&PILE, DuplicateLogin::RejectWhileAlive, alive);
+        assert_eq!(held.unwrap_err().connection_id, 1);
+        assert!(first.try_recv().is_err(), "a live holder is not kicked");
+        let released = r.release(&PILE, DuplicateLogin::Replace, alive).unwrap();
+        assert_eq!(released.unwrap().connection_id, 1);
+        assert!(first.try_recv().is_ok(), "the holder is closed");
+        assert!(r.is_empty());
+        assert!(r
+            .release(&PILE, DuplicateLogin::Replace, alive)
+            .unwrap()
+            .is_none());
     }
 
     #[test]

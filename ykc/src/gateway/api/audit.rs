@@ -23,6 +23,20 @@ pub struct Command {
     pub frame_text: String,
 }
 
+impl Command {
+    /// What a command for `pile` and `frame`, as the request wrote them, asks for.
+    pub fn of(pile: &str, frame: &str) -> Command {
+        Command {
+            pile: super::body::pile_key(pile, "pile")
+                .ok()
+                .map(|k| crate::Bcd(k).to_string()),
+            pile_text: pile.to_owned(),
+            code: super::command_meta(frame).ok().map(|m| m.code),
+            frame_text: frame.to_owned(),
+        }
+    }
+}
+
 /// Longest request text copied into the log (a path can be long; the log stays readable).
 const MAX_TEXT: usize = 64;
 

@@ -10,18 +10,20 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 mod openapi;
+pub mod remote;
 mod serve;
 pub mod tls;
 
 pub use body::from_go_body;
 pub use serve::serve;
 
-use super::registry::{Outbound, PileInfo};
+use super::fleet;
+use super::registry::Outbound;
 use super::Shared;
 use crate::codec::OutFrame;
 use crate::{Bcd, Direction, Message};
 use auth::{Auth, Caller};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -104,7 +106,10 @@ pub(super) fn error(
 type ApiResult<T> = Result<T, ApiError>;
 
 async fn healthz(State(s): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!({ "status": "ok", "piles_online": s.registry.len() }))
+    let fleet = s.fleet.get().map(|f| json!({ "nodes": f.nodes() }));
+    Json(json!({
+        "status": "ok", "piles_online": s.registry.len(), "node": s.console.node(), "fleet": fleet,
+    }))
 }
 
 async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
@@ -121,8 +126,56 @@ async fn metrics(State(s): State<Arc<Shared>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
-async fn piles(State(s): State<Arc<Shared>>) -> Json<Value> {
-    Json(json!({ "piles": s.registry.list() }))
+/// Piles listed per page unless `limit` says otherwise, and the most one page may hold.
+const PAGE: usize = 1000;
+const MAX_PAGE: usize = 10_000;
+
+/// `GET /piles?limit=&after=`: the piles online (in fleet mode: on every node), in code order,
+/// a page at a time; `next` is the `after` of the next page (null on the last).
+async fn piles(
+    State(s): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let limit = match q.get("limit") {
+        None => PAGE,
+        Some(l) => l
+            .parse()
+            .ok()
+            .filter(|l| (1..=MAX_PAGE).contains(l))
+            .ok_or_else(|| {
+                let why = format!("limit `{l}` is not 1..={MAX_PAGE}");
+                error(StatusCode::BAD_REQUEST, why, Some("limit".into()))
+            })?,
+    };
+    let after = q.get("after").map(String::as_str);
+    let node = s.console.node();
+    let (piles, more): (Vec<Value>, bool) = match s.fleet.get() {
+        None => {
+            let all = s.registry.list();
+            let mut rest = all
+                .iter()
+                .filter(|p| after.is_none_or(|a| p.pile_code.as_str() > a));
+            let page = rest
+                .by_ref()
+                .take(limit)
+                .map(|p| remote::with_node(p, node));
+            (page.collect(), rest.next().is_some())
+        }
+        Some(f) => {
+            let (page, more) = f.page(after, limit);
+            let here = |code: &str| pile_key(code, "pile").ok().and_then(|k| s.registry.get(&k));
+            let items = page.into_iter().map(|(code, p)| match here(&code) {
+                Some(info) => remote::with_node(&info, node),
+                None => json!({
+                    "pile_code": code, "node": p.node, "connection_id": p.connection_id,
+                    "remote_addr": p.remote_addr, "online_since": p.since,
+                }),
+            });
+            (items.collect(), more)
+        }
+    };
+    let next = more.then(|| piles.last().map(|p| p["pile_code"].clone()));
+    Ok(Json(json!({ "piles": piles, "next": next.flatten() })))
 }
 
 fn offline(pile: &str) -> ApiError {
@@ -133,9 +186,19 @@ fn offline(pile: &str) -> ApiError {
     )
 }
 
-async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> ApiResult<Json<PileInfo>> {
+/// `GET /piles/{pile}`: here, or asked of the node holding it.
+async fn pile(State(s): State<Arc<Shared>>, Path(pile): Path<String>) -> ApiResult<Response> {
     let key = pile_key(&pile, "pile")?;
-    s.registry.get(&key).map(Json).ok_or_else(|| offline(&pile))
+    if let Some((fleet, node)) = remote::elsewhere(&s, &key, &pile).await {
+        let request = fleet::Request {
+            pile: pile.clone(),
+            ..Default::default()
+        };
+        let wait = fleet.timeout_default();
+        return remote::ask(&s, &fleet, &node, fleet::Ask::Pile, &request, wait).await;
+    }
+    let info = s.registry.get(&key).ok_or_else(|| offline(&pile))?;
+    Ok(Json(remote::with_node(&info, s.console.node())).into_response())
 }
 
 /// A platform→pile frame type given as a code (`0x34`, `34`) or a spec name (`remote_start_request`).
@@ -228,15 +291,22 @@ async fn command(
     Extension(caller): Extension<Caller>,
     Path((pile, frame)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let audit = audit::Command {
-        pile: pile_key(&pile, "pile").ok().map(|k| Bcd(k).to_string()),
-        pile_text: pile.clone(),
-        code: command_meta(&frame).ok().map(|m| m.code),
-        frame_text: frame.clone(),
+    let audit = audit::Command::of(&pile, &frame);
+    let remote = match pile_key(&pile, "pile") {
+        Ok(k) => remote::elsewhere(&s, &k, &pile).await,
+        Err(_) => None, // refused by the local handler, with its field
     };
-    let result = send_command(&s, &pile, &frame, &q, &body).await;
+    let result = match remote {
+        Some((fleet, node)) => {
+            let timeout = command_timeout(&s, &q);
+            let parts = (pile.as_str(), frame.as_str());
+            remote::command(&s, &fleet, &node, &caller, parts, raw, timeout, body).await
+        }
+        None => send_command(&s, &pile, &frame, &q, &body).await,
+    };
     audit::record(&s, &caller, &audit, audit::outcome(&result)).await;
     result
 }
@@ -255,10 +325,7 @@ async fn send_command(
     let command = envelope(&msg);
     let wait = meta.reply.is_some();
     let started = Instant::now();
-    let timeout = q
-        .get("timeout_ms")
-        .and_then(|t| t.parse().ok())
-        .map_or_else(|| s.config.command_timeout(), Duration::from_millis);
+    let timeout = command_timeout(s, q);
     // The caller's timeout covers the whole command: queueing and writing too (a pile that
     // stopped reading holds its queue until write_timeout closes it).
     let Some(rx) = send_within(s, key, msg, bytes, wait, None, timeout).await? else {
@@ -285,6 +352,13 @@ async fn send_command(
             ),
         )),
     }
+}
+
+/// A command's whole budget: `timeout_ms` of the query, else `command_timeout_ms`.
+fn command_timeout(s: &Shared, q: &HashMap<String, String>) -> Duration {
+    q.get("timeout_ms")
+        .and_then(|t| t.parse().ok())
+        .map_or_else(|| s.config.command_timeout(), Duration::from_millis)
 }
 
 /// A 504 for a command that ran out of its caller's time, counted.

@@ -26,7 +26,12 @@ pub async fn openapi() -> Json<Value> {
         "paths": {
             "/healthz": { "get": { "summary": "Liveness and piles online (no token needed)", "security": [], "responses": { "200": { "description": "ok" } } } },
             "/metrics": { "get": { "summary": "Prometheus metrics", "responses": { "200": { "description": "text exposition" } } } },
-            "/piles": { "get": { "summary": "Piles online", "responses": { "200": { "description": "list" } } } },
+            "/piles": { "get": { "summary": "Piles online (in fleet mode: on every node), in code order, a page at a time",
+                "parameters": [
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000, "default": 1000 } },
+                    { "name": "after", "in": "query", "description": "the `next` of the previous page", "schema": { "type": "string" } }
+                ],
+                "responses": { "200": { "description": "{piles: [{pile_code, node, …}], next: pile code or null}" }, "400": { "description": "bad limit" } } } },
             "/piles/{pile}": { "get": { "summary": "One pile", "parameters": [{ "name": "pile", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": { "description": "pile" }, "404": { "description": "offline" } } } },
             "/piles/{pile}/commands/{frame}": { "post": {

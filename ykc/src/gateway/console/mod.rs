@@ -54,18 +54,22 @@ pub struct Console {
     stop: CancellationToken,
 }
 
-impl Default for Console {
-    fn default() -> Self {
+impl Console {
+    /// The console of node `node` (its name in the fleet, shown beside each pile).
+    pub fn new(node: String) -> Console {
         Console {
             live: live::Live::default(),
             status: live::StatusFrames::default(),
-            node: node_name(),
+            node,
             stop: CancellationToken::new(),
         }
     }
-}
 
-impl Console {
+    /// This node's name.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
     /// A frame received from a pile: `pile` once the connection logged in (call it after the
     /// session handled the frame, so a login already names its pile).
     pub fn received(&self, pile: Option<[u8; 7]>, conn: u64, f: &OwnedFrame) {
@@ -120,15 +124,4 @@ impl Console {
         }
         shared.console.stop.cancel();
     }
-}
-
-/// This node's name in the fleet: the host name, else `local` (issue 10's fleet nodes will name
-/// themselves).
-fn node_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "local".to_owned())
 }

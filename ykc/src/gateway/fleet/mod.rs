@@ -15,6 +15,7 @@
 //!   duplicate-login policy lets it go.
 
 pub mod directory;
+pub mod member;
 pub mod wire;
 
 pub use directory::{Directory, Presence};
@@ -149,6 +150,23 @@ impl Fleet {
     /// Who holds `pile` now (this node included), from the directory.
     pub fn lookup(&self, pile: &str) -> Option<Presence> {
         self.read().lookup(pile, SystemTime::now())
+    }
+
+    /// Who holds `pile` according to the bucket itself (one round trip): for when the
+    /// directory does not know the pile or its answer proved stale.
+    pub async fn holder(&self, pile: &str) -> Result<Option<Presence>, FleetError> {
+        let get = tokio::time::timeout(self.config.timeout, self.piles.get(pile)).await;
+        let value = get
+            .map_err(|_| self.timeout("presence get"))?
+            .map_err(|e| FleetError::Nats(format!("presence of {pile}: {e}")))?;
+        // Not judged by the directory's node liveness: this is asked when the directory may be
+        // stale, and a request to a gone node fails at once (no responders).
+        Ok(value.and_then(|v| serde_json::from_slice::<Presence>(&v).ok()))
+    }
+
+    /// The request timeout this node was configured with.
+    pub fn timeout_default(&self) -> Duration {
+        self.config.timeout
     }
 
     /// A page of the fleet's piles in code order after `after`, and whether more follow.
