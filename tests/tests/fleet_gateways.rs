@@ -2,7 +2,8 @@
 //! a three-node nats-server cluster (routes, JetStream), and `ykc sim` piles spread over them
 //! as a TCP load balancer would.
 //!
-//! - A command through A reaches a pile held by C and returns the pile's 0x91.
+//! - A command through A reaches a pile held by C and returns the pile's 0x91; so does the Go
+//!   proxy's `POST /proxy/92`.
 //! - B lists that pile, with C as its node.
 //! - After kill -9 of C, the pile reconnects to B and a command through A works again, within
 //!   15 s of the kill.
@@ -88,6 +89,16 @@ async fn three_gateways_route_commands_list_piles_and_fail_over() {
     assert!(on_c, "A sees the pile on C:\n{}", c.log_tail());
     let r = reboot(&a).await;
     assert!(answered(&r), "the 0x91 through A: {r:?}\n{}", a.log_tail());
+
+    let proxied = a
+        .post("/proxy/92", &json!({ "id": PILE, "execute_mode": 1 }))
+        .await;
+    let (status, v) = proxied.expect("an answer");
+    assert_eq!(
+        (status, &v["sent"]),
+        (200, &json!(true)),
+        "the Go proxy route through A: {v}"
+    );
 
     let list: Value = serde_json::from_str(&b.get("/piles").await.expect("B lists")).unwrap();
     let listed = list["piles"].as_array().expect("piles");

@@ -303,7 +303,8 @@ async fn command(
         Some((fleet, node)) => {
             let timeout = command_timeout(&s, &q);
             let parts = (pile.as_str(), frame.as_str());
-            remote::command(&s, &fleet, &node, &caller, parts, raw, timeout, body).await
+            let to = (&*fleet, node.as_str(), fleet::Ask::Command);
+            remote::command(&s, to, &caller, parts, raw, timeout, body).await
         }
         None => send_command(&s, &pile, &frame, &q, &body).await,
     };
@@ -390,7 +391,20 @@ async fn proxy(
         code: command_meta(&code).ok().map(|m| m.code),
         frame_text: code.clone(),
     };
-    let result = send_proxy(&s, &code, &body).await;
+    let key = audit.pile.as_deref().and_then(|p| pile_key(p, "id").ok());
+    let remote = match (&key, &audit.pile) {
+        (Some(k), Some(p)) => remote::elsewhere(&s, k, p).await,
+        _ => None, // refused by the local handler, with its field
+    };
+    let result = match remote {
+        Some((fleet, node)) => {
+            let to = (&*fleet, node.as_str(), fleet::Ask::Proxy);
+            let parts = (audit.pile.as_deref().unwrap_or_default(), code.as_str());
+            let timeout = s.config.command_timeout();
+            remote::command(&s, to, &caller, parts, None, timeout, body).await
+        }
+        None => send_proxy(&s, &code, &body).await,
+    };
     audit::record(&s, &caller, &audit, audit::outcome(&result)).await;
     result
 }

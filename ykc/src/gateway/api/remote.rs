@@ -4,7 +4,7 @@
 
 use super::audit;
 use super::auth::Caller;
-use super::{error, offline, send_command, timed_out, ApiError, ApiResult};
+use super::{error, offline, send_command, send_proxy, timed_out, ApiError, ApiResult};
 use crate::gateway::fleet::member::reply;
 use crate::gateway::fleet::{Ask, Fleet, FleetError, Reply, Request};
 use crate::gateway::registry::PileInfo;
@@ -72,12 +72,12 @@ pub(super) async fn ask(
     answered(s, node, first)
 }
 
-/// A command for a pile held by `node`, with the caller's query and body as they came.
+/// A command (`ask`: [`Ask::Command`] or [`Ask::Proxy`]) for a pile held by `node`, with the
+/// caller's query and body as they came.
 #[allow(clippy::too_many_arguments)] // the REST call's pieces, passed on unchanged
 pub(super) async fn command(
     s: &Shared,
-    fleet: &Fleet,
-    node: &str,
+    (fleet, node, ask): (&Fleet, &str, Ask),
     caller: &Caller,
     (pile, frame): (&str, &str),
     query: Option<String>,
@@ -93,7 +93,7 @@ pub(super) async fn command(
         body,
     };
     let wait = timeout + ANSWER_MARGIN;
-    ask(s, fleet, node, Ask::Command, &request, wait).await
+    self::ask(s, fleet, node, ask, &request, wait).await
 }
 
 /// The owner's answer, or what its absence means: gone (404), late (504), broken (502).
@@ -158,6 +158,18 @@ pub async fn answer_command(s: &Shared, r: Request) -> Reply {
     };
     let audit = audit::Command::of(&r.pile, &r.frame);
     let result = send_command(s, &r.pile, &r.frame, &q, &r.body).await;
+    audit::record(s, &caller, &audit, audit::outcome(&result)).await;
+    to_reply(result).await
+}
+
+/// Another node's Go-proxy call (`POST /proxy/{frame}`) for a pile held here.
+pub async fn answer_proxy(s: &Shared, r: Request) -> Reply {
+    let caller = Caller {
+        name: r.caller.clone(),
+        addr: r.peer.parse().ok(),
+    };
+    let audit = audit::Command::of(&r.pile, &r.frame);
+    let result = send_proxy(s, &r.frame, &r.body).await;
     audit::record(s, &caller, &audit, audit::outcome(&result)).await;
     to_reply(result).await
 }

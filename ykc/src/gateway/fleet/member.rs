@@ -66,6 +66,7 @@ impl Answerer for Member {
             };
             match ask {
                 Ask::Command => api::remote::answer_command(&s, request).await,
+                Ask::Proxy => api::remote::answer_proxy(&s, request).await,
                 Ask::Pile => api::remote::answer_pile(&s, &request.pile),
                 Ask::Login => answer_login(&s, &request),
             }

@@ -29,6 +29,8 @@ pub const STATUS: &str = "Ykc-Status";
 pub enum Ask {
     /// Run `POST /piles/{pile}/commands/{frame}` there.
     Command,
+    /// Run the Go proxy's `POST /proxy/{frame}` there.
+    Proxy,
     /// `GET /piles/{pile}` there.
     Pile,
     /// A pile logs in on another node: may it (per the duplicate-login policy)?
@@ -37,11 +39,12 @@ pub enum Ask {
 
 impl Ask {
     /// Every kind, for subscribing.
-    pub const ALL: [Ask; 3] = [Ask::Command, Ask::Pile, Ask::Login];
+    pub const ALL: [Ask; 4] = [Ask::Command, Ask::Proxy, Ask::Pile, Ask::Login];
 
     fn token(self) -> &'static str {
         match self {
             Ask::Command => "cmd",
+            Ask::Proxy => "proxy",
             Ask::Pile => "pile",
             Ask::Login => "login",
         }
@@ -54,7 +57,7 @@ impl Ask {
     }
 }
 
-/// The subject on which `node` answers `ask`: `ykc.node.<id>.<cmd|pile|login>`.
+/// The subject on which `node` answers `ask`: `ykc.node.<id>.<cmd|proxy|pile|login>`.
 pub fn subject(node: &str, ask: Ask) -> String {
     format!("ykc.node.{node}.{}", ask.token())
 }
