@@ -551,3 +551,34 @@ fn journal_off_changes_the_confirmation_rule() {
     assert!(c.validate().is_err());
     assert_eq!(ServeConfig::default().confirm_rule(), ConfirmAfter::Journal);
 }
+
+#[test]
+fn fleet_options() {
+    let yaml = "cluster:\n  servers: [nats://127.0.0.1:4222, 'tls://n2:4222']\n  node_id: gw-1\n";
+    let c = valid(ServeConfig::from_yaml_str(yaml).unwrap()).unwrap();
+    assert_eq!(c.cluster, ["nats://127.0.0.1:4222", "tls://n2:4222"]);
+    assert_eq!(c.node_name(), "gw-1");
+    let flat = valid(ServeConfig {
+        cluster: vec![" nats://a:4222, b:4222 ".into()],
+        node_id: Some(" ".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(flat.cluster, ["nats://a:4222", "b:4222"]);
+    assert!(flat.node_id.is_none(), "blank: the host name");
+    assert!(wire_valid(&flat.node_name()), "{}", flat.node_name());
+    let http = ServeConfig {
+        cluster: vec!["http://127.0.0.1:4222".into()],
+        ..Default::default()
+    };
+    assert_eq!(invalid_option(http), "cluster");
+    let dotted = ServeConfig {
+        node_id: Some("gw.1".into()),
+        ..Default::default()
+    };
+    assert_eq!(invalid_option(dotted), "node_id");
+}
+
+fn wire_valid(id: &str) -> bool {
+    crate::gateway::fleet::wire::valid_node_id(id)
+}

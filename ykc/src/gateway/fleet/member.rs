@@ -77,11 +77,20 @@ impl Answerer for Member {
         let Some(s) = self.shared.upgrade() else {
             return Vec::new();
         };
-        let node = s.config.node_name();
+        let node = s.console.node();
+        let fleet = s.fleet.get();
+        // A pile the fleet says another node took since (a login there while this node did not
+        // answer in time) is not written back over that node's entry.
+        let elsewhere = |pile: &str| {
+            fleet
+                .and_then(|f| f.lookup(pile))
+                .is_some_and(|p| p.node != node)
+        };
         let alive = s.registry.alive(s.policy.heartbeat_timeout);
         alive
             .into_iter()
-            .map(|p| (p.pile_code.clone(), presence(&node, &p)))
+            .filter(|p| !elsewhere(&p.pile_code))
+            .map(|p| (p.pile_code.clone(), presence(node, &p)))
             .collect()
     }
 }
