@@ -4,7 +4,7 @@
 //!
 //! - A command through A reaches a pile held by C and returns the pile's 0x91; so does the Go
 //!   proxy's `POST /proxy/92`.
-//! - B lists that pile, with C as its node.
+//! - B lists that pile, with C as its node (REST and the console).
 //! - After kill -9 of C, the pile reconnects to B and a command through A works again, within
 //!   15 s of the kill.
 //! - A second login of that pile through A is refused while B's connection lives.
@@ -107,6 +107,13 @@ async fn three_gateways_route_commands_list_piles_and_fail_over() {
         (&listed[0]["pile_code"], &listed[0]["node"]),
         (&json!(PILE), &json!("c"))
     );
+    let console: Value =
+        serde_json::from_str(&b.get("/console/fleet").await.expect("console")).expect("JSON");
+    assert_eq!(
+        console["online"], 1,
+        "B's console counts the fleet: {console}"
+    );
+    assert_eq!(console["piles"][0]["node"], "c", "{console}");
 
     c.kill9();
     let killed = Instant::now();

@@ -59,10 +59,31 @@ pub(super) async fn stream(
     Sse::new(super::live::until(Box::pin(events), stop)).keep_alive(KeepAlive::default())
 }
 
-/// The fleet, filtered and limited.
+/// The fleet, filtered and limited: this node's piles, or in fleet mode every node's (piles
+/// held elsewhere without their guns: their status frames stay on their node).
 fn fleet(s: &Shared, q: &FleetQuery) -> Value {
     let node = &s.console.node;
     let needle = q.q.trim();
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    if let Some(f) = s.fleet.get() {
+        let (online, matched, page) = f.search(needle, limit);
+        let here = |code: &str| {
+            Bcd::<7>::from_digits(code)
+                .ok()
+                .and_then(|k| s.registry.get(&k.0))
+        };
+        let piles: Vec<Value> = page
+            .into_iter()
+            .map(|(code, p)| match here(&code) {
+                Some(info) => pile(s, &info),
+                None => json!({
+                    "pile_code": code, "node": p.node, "connection_id": p.connection_id,
+                    "remote_addr": p.remote_addr, "online_since": p.since, "guns": [],
+                }),
+            })
+            .collect();
+        return json!({ "node": node, "online": online, "matched": matched, "piles": piles });
+    }
     let all = s.registry.list();
     let matched: Vec<&PileInfo> = all
         .iter()
@@ -73,7 +94,6 @@ fn fleet(s: &Shared, q: &FleetQuery) -> Value {
                 || node.contains(needle)
         })
         .collect();
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let piles: Vec<Value> = matched.iter().take(limit).map(|p| pile(s, p)).collect();
     json!({ "node": node, "online": all.len(), "matched": matched.len(), "piles": piles })
 }

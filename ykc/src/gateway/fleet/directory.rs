@@ -144,6 +144,30 @@ impl Directory {
         (page, live.next().is_some())
     }
 
+    /// Reachable piles whose code, node or address contains `needle`: how many there are in
+    /// all, how many match, and the first `limit` of those in code order (the console's search).
+    pub fn search(
+        &self,
+        needle: &str,
+        limit: usize,
+        now: SystemTime,
+    ) -> (usize, usize, Vec<(String, Presence)>) {
+        let (mut online, mut matched, mut page) = (0, 0, Vec::new());
+        for (code, h) in self.piles.iter().filter(|(_, h)| self.reachable(h, now)) {
+            online += 1;
+            let hit =
+                code.contains(needle) || h.node.contains(needle) || h.remote_addr.contains(needle);
+            if !hit {
+                continue;
+            }
+            matched += 1;
+            if page.len() < limit {
+                page.push((code.clone(), presence(h)));
+            }
+        }
+        (online, matched, page)
+    }
+
     /// Forgets entries past their age (the bucket dropped them already).
     pub fn prune(&mut self, now: SystemTime) {
         let ttl = self.pile_ttl;
@@ -242,5 +266,9 @@ mod tests {
         let (p, more) = d.page(Some("32010200000004"), 2, at(1));
         assert_eq!(p.len(), 1);
         assert!(!more);
+        let (online, matched, page) = d.search("0000000", 1, at(1));
+        assert_eq!((online, matched, page.len()), (5, 5, 1));
+        assert_eq!(d.search("05", 9, at(1)).1, 1);
+        assert_eq!(d.search("", 9, at(100)).0, 0, "aged out");
     }
 }

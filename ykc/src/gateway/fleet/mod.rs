@@ -174,6 +174,11 @@ impl Fleet {
         self.read().page(after, limit, SystemTime::now())
     }
 
+    /// The console's search over the fleet: (online, matched, first `limit` matches).
+    pub fn search(&self, needle: &str, limit: usize) -> (usize, usize, Vec<(String, Presence)>) {
+        self.read().search(needle, limit, SystemTime::now())
+    }
+
     /// The living nodes.
     pub fn nodes(&self) -> Vec<String> {
         self.read().nodes(SystemTime::now())
