@@ -268,9 +268,26 @@ pub mod parts {
     use std::process::{Child, Command, Stdio};
 
     /// A free port on 127.0.0.1 (bound, read, released).
+    ///
+    /// Picked below the kernel's ephemeral range (32768–60999 by default): a port from that
+    /// range can be taken as the local port of an outgoing connection (a load test's thousands)
+    /// between this check and the server's bind. Never the same port twice in one process.
     pub fn free_port() -> u16 {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
+        use std::hash::{BuildHasher, Hasher};
+        static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+        let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+        for _ in 0..1000 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(std::process::id());
+            let port = 20_000 + (h.finish() % 12_000) as u16;
+            let free = std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+            if free && !given.contains(&port) {
+                given.push(port);
+                return port;
+            }
+        }
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        l.local_addr().expect("a bound address").port()
     }
 
     /// The nats-server binary: `$NATS_SERVER`, on `PATH`, or /usr/sbin.
