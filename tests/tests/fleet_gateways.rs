@@ -76,6 +76,24 @@ fn answered(r: &Option<(u16, Value)>) -> bool {
     matches!(r, Some((200, v)) if v["reply"]["frame_type"] == "0x91")
 }
 
+/// Sends commands through `gw` until one is answered by the pile's 0x91, for at most 15 s.
+async fn answered_within_15s(gw: &Gateway, after: &str) {
+    let since = Instant::now();
+    let works = eventually_async(Duration::from_secs(15), || async {
+        answered(&reboot(gw).await)
+    })
+    .await;
+    eprintln!(
+        "{after}: a command through A was answered after {:?}",
+        since.elapsed()
+    );
+    assert!(
+        works,
+        "{after}: no 0x91 through A within 15 s:\n{}",
+        gw.log_tail()
+    );
+}
+
 #[tokio::test]
 async fn three_gateways_route_commands_list_piles_and_fail_over() {
     let dir = scratch("fleet-gateways");
@@ -116,22 +134,7 @@ async fn three_gateways_route_commands_list_piles_and_fail_over() {
     assert_eq!(console["piles"][0]["node"], "c", "{console}");
 
     c.kill9();
-    let killed = Instant::now();
-    let mut again = None;
-    while killed.elapsed() < Duration::from_secs(15) {
-        let r = reboot(&a).await;
-        if answered(&r) {
-            again = Some(killed.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    eprintln!("after kill -9 of C, a command through A was answered after {again:?}");
-    assert!(
-        again.is_some(),
-        "no 0x91 through A within 15 s:\n{}",
-        a.log_tail()
-    );
+    answered_within_15s(&a, "after kill -9 of C").await;
     assert!(
         held_by(&b, "b").await && held_by(&a, "b").await,
         "the pile is on B"
@@ -152,36 +155,10 @@ async fn three_gateways_route_commands_list_piles_and_fail_over() {
     // NATS node 0, A's first server, dies: A's client moves on and commands still route.
     c.restart().await;
     nats.kill9(0);
-    let killed = Instant::now();
-    let works = eventually_async(Duration::from_secs(15), || async {
-        answered(&reboot(&a).await)
-    })
-    .await;
-    eprintln!(
-        "with NATS node 0 killed, commands through A work after {:?}",
-        killed.elapsed()
-    );
-    assert!(
-        works,
-        "no command through A without NATS node 0:\n{}",
-        a.log_tail()
-    );
+    answered_within_15s(&a, "with NATS node 0 killed").await;
     // And the fleet still follows a move: B dies, the pile goes back to C (restarted).
     b.kill9();
-    let killed = Instant::now();
-    let works = eventually_async(Duration::from_secs(15), || async {
-        answered(&reboot(&a).await)
-    })
-    .await;
-    eprintln!(
-        "without NATS node 0, after kill -9 of B, commands through A work after {:?}",
-        killed.elapsed()
-    );
-    assert!(
-        works,
-        "no command through A after the move to C:\n{}",
-        a.log_tail()
-    );
+    answered_within_15s(&a, "without NATS node 0, after kill -9 of B").await;
     assert!(held_by(&a, "c").await, "A finds the pile on C");
     let _ = pile.kill();
     let _ = pile.wait();
