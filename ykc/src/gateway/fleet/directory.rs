@@ -6,10 +6,12 @@
 //! an entry older than the bucket's age is gone, and a pile whose node stopped renewing its own
 //! entry is not reachable there (its node died; the pile will log in elsewhere).
 
+use crate::Bcd;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where a pile is held: what a presence entry in the key-value bucket says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,20 +26,22 @@ pub struct Presence {
     pub remote_addr: String,
 }
 
-/// One pile's entry, compact: a fleet of 100,000 piles is held by every node.
+/// One pile's entry, compact and without heap allocations of its own: every node holds the
+/// whole fleet's. The code is the key, as its 7 BCD bytes; the login time and the address are
+/// kept parsed, and written out again as the gateway wrote them (milliseconds, `ip:port`).
 #[derive(Debug, Clone)]
 struct Held {
     node: Arc<str>,
     connection_id: u64,
-    since: Box<str>,
-    remote_addr: Box<str>,
+    since_ms: u64,
+    remote_addr: Option<SocketAddr>,
     written: SystemTime,
 }
 
 /// Pile code → holder, and node → last sign of life.
 #[derive(Debug)]
 pub struct Directory {
-    piles: BTreeMap<String, Held>,
+    piles: BTreeMap<[u8; 7], Held>,
     nodes: HashMap<Arc<str>, SystemTime>,
     /// How long a pile entry stays without renewal (the bucket's `max_age`).
     pile_ttl: Duration,
@@ -56,21 +60,29 @@ impl Directory {
         }
     }
 
-    /// A pile entry was written (`Some`, at `written`) or deleted (`None`).
+    /// A pile entry was written (`Some`, at `written`) or deleted (`None`). A key that is not
+    /// a pile code (the gateway writes none) is ignored.
     pub fn pile(&mut self, pile: &str, update: Option<(Presence, SystemTime)>) {
+        let Some(key) = code(pile) else {
+            return;
+        };
         let Some((p, written)) = update else {
-            self.piles.remove(pile);
+            self.piles.remove(&key);
             return;
         };
         let node = self.intern(&p.node);
+        let since_ms = humantime::parse_rfc3339_weak(&p.since)
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_millis() as u64);
         let held = Held {
             node,
             connection_id: p.connection_id,
-            since: p.since.into(),
-            remote_addr: p.remote_addr.into(),
+            since_ms,
+            remote_addr: p.remote_addr.parse().ok(),
             written,
         };
-        self.piles.insert(pile.to_owned(), held);
+        self.piles.insert(key, held);
     }
 
     /// A node renewed its liveness entry at `at` (`None`: it left).
@@ -115,7 +127,7 @@ impl Directory {
 
     /// Who holds `pile` now: a fresh entry on a living node.
     pub fn lookup(&self, pile: &str, now: SystemTime) -> Option<Presence> {
-        let held = self.piles.get(pile)?;
+        let held = self.piles.get(&code(pile)?)?;
         self.reachable(held, now).then(|| presence(held))
     }
 
@@ -131,15 +143,17 @@ impl Directory {
         now: SystemTime,
     ) -> (Vec<(String, Presence)>, bool) {
         use std::ops::Bound::{Excluded, Unbounded};
-        let start = after.map_or(Unbounded, |a| Excluded(a.to_owned()));
+        // A cursor that is not a code (never one `next` gave) is compared as text.
+        let start = after.and_then(code).map_or(Unbounded, Excluded);
         let mut live = self
             .piles
             .range((start, Unbounded))
+            .filter(|(k, _)| after.is_none_or(|a| text(k).as_str() > a))
             .filter(|(_, h)| self.reachable(h, now));
         let page: Vec<_> = live
             .by_ref()
             .take(limit)
-            .map(|(k, h)| (k.clone(), presence(h)))
+            .map(|(k, h)| (text(k), presence(h)))
             .collect();
         (page, live.next().is_some())
     }
@@ -153,16 +167,19 @@ impl Directory {
         now: SystemTime,
     ) -> (usize, usize, Vec<(String, Presence)>) {
         let (mut online, mut matched, mut page) = (0, 0, Vec::new());
-        for (code, h) in self.piles.iter().filter(|(_, h)| self.reachable(h, now)) {
+        for (key, h) in self.piles.iter().filter(|(_, h)| self.reachable(h, now)) {
             online += 1;
-            let hit =
-                code.contains(needle) || h.node.contains(needle) || h.remote_addr.contains(needle);
+            let hit = needle.is_empty()
+                || text(key).contains(needle)
+                || h.node.contains(needle)
+                || h.remote_addr
+                    .is_some_and(|a| a.to_string().contains(needle));
             if !hit {
                 continue;
             }
             matched += 1;
             if page.len() < limit {
-                page.push((code.clone(), presence(h)));
+                page.push((text(key), presence(h)));
             }
         }
         (online, matched, page)
@@ -188,12 +205,26 @@ impl Directory {
 }
 
 fn presence(h: &Held) -> Presence {
+    let since = UNIX_EPOCH + Duration::from_millis(h.since_ms);
     Presence {
         node: h.node.to_string(),
         connection_id: h.connection_id,
-        since: h.since.to_string(),
-        remote_addr: h.remote_addr.to_string(),
+        since: crate::gateway::forward::rfc3339(since),
+        remote_addr: h.remote_addr.map(|a| a.to_string()).unwrap_or_default(),
     }
+}
+
+/// A pile code's 7 BCD bytes (14 digits; hex digits too, as odd codes are printed).
+fn code(pile: &str) -> Option<[u8; 7]> {
+    if pile.len() != 14 {
+        return None;
+    }
+    Bcd::<7>::from_digits(pile).ok().map(|b| b.0)
+}
+
+/// A key as the gateway writes pile codes.
+fn text(key: &[u8; 7]) -> String {
+    Bcd(*key).to_string()
 }
 
 /// Written within `ttl` of `now` (a time ahead of `now`, another clock's, counts as fresh).
@@ -213,7 +244,7 @@ mod tests {
         Presence {
             node: node.into(),
             connection_id: conn,
-            since: "2026-12-02T00:00:00Z".into(),
+            since: "2026-12-02T00:00:00.000Z".into(),
             remote_addr: "127.0.0.1:5000".into(),
         }
     }
