@@ -8,7 +8,11 @@
 //! while JetStream elects new leaders — recovery took from 50 ms to over 20 s. So every watch
 //! is checked here against its bucket: when the bucket holds a revision the watch has not
 //! delivered and the watch stays silent for [`WATCH_STALL`], it is dropped and made again from
-//! the last revision applied (only the changes since; a fresh start reads every key).
+//! the last revision applied (only the changes since; a fresh start reads every key). The node
+//! bucket's watch, which sees every node's renewal every 2 s, is made again as soon as it is
+//! silent for [`NODES_SILENCE`], without waiting for the bucket to answer: its stream may
+//! itself be electing a leader, and the watch must be back as soon as that is done (a node
+//! whose renewals are not seen for 6 s counts as dead).
 
 use super::{pause, Fleet};
 use async_nats::jetstream::kv;
@@ -25,6 +29,8 @@ const WATCH_CHECK: Duration = Duration::from_secs(1);
 /// A watch behind its bucket that delivered nothing for this long is dead (a living one
 /// delivers within milliseconds; the node bucket alone is written every 2 s by every node).
 const WATCH_STALL: Duration = Duration::from_secs(2);
+/// The node bucket's watch silent this long is dead (every node renews every 2 s).
+const NODES_SILENCE: Duration = super::NODE_RENEW.saturating_mul(2);
 /// Bound of one attempt to watch (at most the fleet's `timeout`). A living NATS node answers
 /// within milliseconds; but until JetStream takes the killed node for offline it may place the
 /// watch's consumer there, where nobody answers: quick new attempts land elsewhere.
@@ -101,8 +107,14 @@ impl Fleet {
                     Some(Err(e)) => return Ended::Again(e.to_string()),
                     None => return Ended::Again("the watch ended".into()),
                 },
-                _ = tick.tick(), if check.is_none() => {
-                    check = Some(last_revision(store.clone(), self.config.timeout));
+                _ = tick.tick() => {
+                    if !piles && live.silent(Instant::now(), NODES_SILENCE) {
+                        return Ended::Again(format!("no renewal for {NODES_SILENCE:?}"));
+                    }
+                    if check.is_none() {
+                        let bound = WATCH_CHECK.min(self.config.timeout);
+                        check = Some(last_revision(store.clone(), bound));
+                    }
                 }
                 last = async { check.as_mut().expect("polled only when set").await },
                     if check.is_some() =>
@@ -215,6 +227,11 @@ impl Liveness {
         self.last_entry = now;
     }
 
+    /// Nothing delivered for `limit` (since the watch started, or its last entry).
+    fn silent(&self, now: Instant, limit: Duration) -> bool {
+        now.duration_since(self.last_entry) >= limit
+    }
+
     /// The bucket holds a revision not delivered yet (`behind`): dead when that has lasted
     /// [`WATCH_STALL`] and nothing came for as long (a long replay keeps delivering).
     fn stalled(&mut self, behind: bool, now: Instant) -> bool {
@@ -255,5 +272,8 @@ mod tests {
         // Catching up clears the suspicion.
         assert!(!live.stalled(false, s(13)));
         assert!(!live.stalled(true, s(14)));
+        assert!(live.silent(s(13), Duration::from_secs(4)));
+        live.entry(s(13));
+        assert!(!live.silent(s(16), Duration::from_secs(4)));
     }
 }
