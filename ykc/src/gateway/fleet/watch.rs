@@ -31,9 +31,9 @@ const WATCH_CHECK: Duration = Duration::from_secs(1);
 const WATCH_STALL: Duration = Duration::from_secs(2);
 /// The node bucket's watch silent this long is dead (every node renews every 2 s).
 const NODES_SILENCE: Duration = super::NODE_RENEW.saturating_mul(2);
-/// Bound of one attempt to watch (at most the fleet's `timeout`). A living NATS node answers
-/// within milliseconds; but until JetStream takes the killed node for offline it may place the
-/// watch's consumer there, where nobody answers: quick new attempts land elsewhere.
+/// Bound of one attempt to watch (at most the fleet's `timeout`). A consumer is made within
+/// milliseconds; while JetStream recovers from a lost node, requests to make one often get no
+/// answer at all (seen: several in a row, for up to 7 s), and a new attempt is what succeeds.
 const WATCH_OPEN: Duration = Duration::from_secs(1);
 /// Pause before watching again after a failed attempt (JetStream may be electing leaders).
 const WATCH_RETRY: Duration = Duration::from_millis(250);
