@@ -267,27 +267,37 @@ pub mod parts {
 
     use std::process::{Child, Command, Stdio};
 
-    /// A free port on 127.0.0.1 (bound, read, released).
-    ///
-    /// Picked below the kernel's ephemeral range (32768–60999 by default): a port from that
-    /// range can be taken as the local port of an outgoing connection (a load test's thousands)
-    /// between this check and the server's bind. Never the same port twice in one process.
+    /// A free port on 127.0.0.1 (bound, released), below the kernel's ephemeral range: a port
+    /// taken from that range (`bind` to port 0) is released before the server under test binds
+    /// it, and meanwhile any outgoing connection (a NATS route, a client) may get it as its
+    /// local port — `address already in use`. Ports are handed out in turn from an offset
+    /// chosen per process, so one test never gets the same port twice.
     pub fn free_port() -> u16 {
-        use std::hash::{BuildHasher, Hasher};
-        static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-        let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
-        for _ in 0..1000 {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u32(std::process::id());
-            let port = 20_000 + (h.finish() % 12_000) as u16;
-            let free = std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
-            if free && !given.contains(&port) {
-                given.push(port);
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        const LOW: u32 = 10_000;
+        let high = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+            .filter(|h| *h > LOW + 1_000)
+            .unwrap_or(32_768);
+        static START: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+        let start = *START.get_or_init(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            nanos ^ std::process::id().wrapping_mul(7_919)
+        });
+        for _ in 0..1_000 {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let port = LOW + start.wrapping_add(n) % (high - LOW);
+            let port = u16::try_from(port).expect("below the ephemeral range");
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
                 return port;
             }
         }
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        l.local_addr().expect("a bound address").port()
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        l.local_addr().expect("bound").port()
     }
 
     /// The nats-server binary: `$NATS_SERVER`, on `PATH`, or /usr/sbin.

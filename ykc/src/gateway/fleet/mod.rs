@@ -8,7 +8,8 @@
 //!   a pile whose node stopped renewing is not reachable there, at once, without waiting for
 //!   its own entry to age out.
 //! - Every node **watches** both buckets into its [`Directory`], so REST lookups and listings
-//!   cost no round trip.
+//!   cost no round trip. A watch found silent while its bucket moved on (its consumer died with
+//!   a NATS node) is made again from the last revision applied, within seconds.
 //! - **Requests** between nodes are NATS requests on `ykc.node.<id>.<cmd|pile|login>`
 //!   ([`wire`]): a REST command for a pile held elsewhere is run by the holder, through the very
 //!   handler a local caller gets; a login of a pile held elsewhere asks the holder whether the
@@ -16,6 +17,7 @@
 
 pub mod directory;
 pub mod member;
+mod watch;
 pub mod wire;
 
 pub use directory::{Directory, Presence};
@@ -346,60 +348,6 @@ impl Fleet {
                 }
             });
         }
-    }
-
-    /// Follows one bucket into the directory; a broken watch is started again.
-    async fn watch(self: Arc<Self>, piles: bool, shutdown: CancellationToken) {
-        let store = if piles { &self.piles } else { &self.nodes };
-        loop {
-            // With history: the current value of every key first, then every change.
-            let mut watch = match store.watch_with_history(">").await {
-                Ok(w) => w,
-                Err(e) => {
-                    warn!(error = %e, "fleet: cannot watch the presence buckets; retrying");
-                    if pause(&shutdown, NODE_RENEW).await {
-                        continue;
-                    }
-                    return;
-                }
-            };
-            loop {
-                let entry = tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    e = watch.next() => e,
-                };
-                match entry {
-                    Some(Ok(e)) => self.apply(piles, e),
-                    Some(Err(e)) => {
-                        warn!(error = %e, "fleet: presence watch failed; watching again");
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            if !pause(&shutdown, NODE_RENEW).await {
-                return;
-            }
-        }
-    }
-
-    fn apply(&self, piles: bool, e: kv::Entry) {
-        let written = SystemTime::from(e.created);
-        let put = e.operation == kv::Operation::Put;
-        let mut d = self.write();
-        if !piles {
-            d.node(&e.key, put.then_some(written));
-            return;
-        }
-        let update = match put.then(|| serde_json::from_slice::<Presence>(&e.value)) {
-            None => None,
-            Some(Ok(p)) => Some((p, written)),
-            Some(Err(err)) => {
-                warn!(pile = e.key, error = %err, "fleet: unreadable presence entry; ignored");
-                return;
-            }
-        };
-        d.pile(&e.key, update);
     }
 
     /// Renews the node entry every [`NODE_RENEW`] and the alive piles' entries every `renew`;
