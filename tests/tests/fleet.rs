@@ -71,7 +71,7 @@ async fn presence_lookup_requests_and_node_death() {
     let here = Presence {
         node: "a".into(),
         connection_id: 7,
-        since: "2026-12-02T00:00:00Z".into(),
+        since: "2026-12-02T00:00:00.000Z".into(),
         remote_addr: "127.0.0.1:4000".into(),
     };
     a.announce(PILE, &here).await.expect("announced");
@@ -187,7 +187,7 @@ async fn a_three_node_nats_cluster_losing_a_node_keeps_the_fleet_working() {
     let on_c = Presence {
         node: "c".into(),
         connection_id: 1,
-        since: "2026-12-02T00:00:00Z".into(),
+        since: "2026-12-02T00:00:00.000Z".into(),
         remote_addr: "127.0.0.1:4000".into(),
     };
     fleet[2].announce(PILE, &on_c).await.expect("announced");
