@@ -69,6 +69,8 @@ pub(crate) struct Plan {
     pub deadline: Instant,
     /// Cancelled = stop now, as if the deadline had come.
     pub stop: CancellationToken,
+    /// Source ports for `--source-addrs` (see [`super::ports`]).
+    pub ports: super::ports::SourcePorts,
 }
 
 /// Why a session ended.
@@ -288,6 +290,14 @@ impl Pile {
         let k = (self.index % u32::from(args.source_addrs)) as u8;
         let source = std::net::Ipv4Addr::new(127, 0, 0, 1 + k);
         let socket = tokio::net::TcpSocket::new_v4()?;
+        for _ in 0..super::ports::TRIES {
+            match socket.bind(self.plan.ports.next(source)) {
+                Ok(()) => return socket.connect(target).await,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        // Every port tried is taken: let the kernel search (slow on a crowded range, but sure).
         socket.bind((source, 0).into())?;
         socket.connect(target).await
     }
