@@ -39,8 +39,13 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# Ports below the ephemeral range (32768-) that the sims connect from.
-BASE=$((20000 + RANDOM % 8000))
+# Ports below the ephemeral range (32768-) with no socket on them (a sim binds any free port,
+# and sockets of an earlier run may linger in TIME_WAIT).
+free() { [ -z "$(ss -Htan "( sport >= :$1 and sport <= :$(($1 + 10 + 2 * GWS)) )" 2>/dev/null)" ]; }
+for _ in $(seq 20); do
+  BASE=$((20000 + RANDOM % 8000))
+  if free "$BASE"; then break; fi
+done
 NATS_PORT=$BASE
 mkdir -p "$WORK/nats"
 "$NATS" -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$WORK/nats" >"$WORK/nats.log" 2>&1 &
