@@ -15,6 +15,12 @@
 #   PILES=18000 GWS=6 DUR=60 RAMP=10 bench/fleet-100k.sh          # a quick look
 #   FLEET='--cluster nats://127.0.0.1:{nats} --node-id gw{i}' bench/fleet-100k.sh
 #
+# Measured here (2 cores shared with other work, so noisy), 100,000 piles, 6 gateways, no fleet
+# flags: all logged in, no errors, login storm ~2,450/s. Journal off: reply p99 2.6 ms (whole
+# run), steady probe p99 0.9 ms, 4.5 KB per pile, 6.2% of a core per 10k piles. Journal on:
+# p99 29-34 ms, steady probe p99 14-16 ms, 5.1 KB per pile (8 MiB of SQLite cache per gateway
+# included), 11% of a core per 10k piles, half of it in the journal writer threads.
+#
 # FLEET is added to each gateway's flags, with {nats} the NATS port and {i} the gateway's
 # number (0-based); empty by default (independent gateways). JOURNAL=on gives each gateway a
 # journal in the scratch dir (the production default); off by default.
