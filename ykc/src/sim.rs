@@ -15,6 +15,7 @@
 mod args;
 mod clock;
 mod pile;
+mod ports;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -183,7 +184,9 @@ where
     let hard_stop = deadline + 3 * GRACE + Duration::from_secs(1);
     let stats = Arc::new(Stats::default());
     let stop = CancellationToken::new();
+    let seed = args.pile_code_base ^ u64::from(std::process::id()) << 48;
     let plan = Arc::new(Plan {
+        ports: ports::SourcePorts::new(seed),
         crc: args.crc_order,
         args,
         start,

@@ -42,8 +42,15 @@ use tokio_util::codec::{Encoder, FramedRead};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-/// The read buffer of a connection: a frame is at most 259 bytes.
-const READ_BUFFER: usize = 512;
+/// The read buffer a connection starts with. Most frames are far shorter than the longest
+/// (259 bytes), and a pile sends one at a time and waits; a longer frame or a burst grows the
+/// buffer (`FramedRead` reserves more when it is full) up to `max_frame_buffer`.
+const READ_BUFFER: usize = 256;
+
+/// A read buffer grown beyond this (a burst, garbage being resynchronised) is replaced by a
+/// fresh [`READ_BUFFER`] once empty, so that one large read does not cost a pile for its
+/// whole connection (issue 10: 5 KB per pile).
+const READ_BUFFER_KEPT: usize = 2 * READ_BUFFER;
 
 /// Commands queued for one pile before REST callers wait.
 const COMMAND_QUEUE: usize = 8;
@@ -70,7 +77,6 @@ pub(super) fn serve(
 ) -> impl std::future::Future<Output = ()> + Send {
     let (read, writer) = stream.into_split();
     let (tx, commands) = mpsc::channel(COMMAND_QUEUE);
-    let (confirm, confirmations) = mpsc::channel(MAX_HELD);
     let (kick, kicked) = oneshot::channel();
     let conn = Connection {
         reader: FramedRead::with_capacity(read, codec(&shared.config), READ_BUFFER),
@@ -79,7 +85,7 @@ pub(super) fn serve(
         session: Session::new(Instant::now()),
         registration: None,
         tx,
-        confirm,
+        confirmations: None,
         kick: Some(kick),
         close: false,
         counted_login: false,
@@ -90,7 +96,7 @@ pub(super) fn serve(
         shutdown,
         shared,
     };
-    conn.run(commands, confirmations, kicked)
+    conn.run(commands, kicked)
 }
 
 struct Connection {
@@ -103,8 +109,11 @@ struct Connection {
     registration: Option<Registration>,
     /// The registry hands a clone to REST commands.
     tx: mpsc::Sender<Box<Outbound>>,
-    /// Handed to the tasks that wait for a transaction record to be durable.
-    confirm: mpsc::Sender<Confirmation>,
+    /// The outcomes of held transaction-record confirmations: the sender is handed to the
+    /// tasks that wait for a record to be durable. Made at the first record: a tokio channel
+    /// costs about 1 KiB (cache-padded state and a first block of 32 slots), and most piles
+    /// send no record between logins (issue 10 budgets 5 KB per pile).
+    confirmations: Option<Confirmations>,
     /// Given to the registry at login: a newer login of the same pile fires it.
     kick: Option<oneshot::Sender<()>>,
     close: bool,
@@ -143,7 +152,6 @@ impl Connection {
     fn run(
         mut self,
         mut commands: mpsc::Receiver<Box<Outbound>>,
-        mut confirmations: mpsc::Receiver<Confirmation>,
         mut kicked: oneshot::Receiver<()>,
     ) -> impl std::future::Future<Output = ()> + Send {
         // `self.id` and `self.peer` are read where needed rather than copied into locals: a
@@ -169,12 +177,15 @@ impl Connection {
                         }
                         // Boxed: the frame handling state lives on the heap only while a frame
                         // is handled. A frame over budget is dropped before any of it.
-                        Some(Ok(StreamItem::Frame(f))) => if self.within_budget() {
-                            Box::pin(self.on_frame(f)).await
-                        },
+                        Some(Ok(StreamItem::Frame(f))) => {
+                            if self.within_budget() {
+                                Box::pin(self.on_frame(f)).await;
+                            }
+                            self.release_large_buffer();
+                        }
                     },
                     Some(cmd) = commands.recv() => Box::pin(self.on_command(*cmd)).await,
-                    Some((ticket, delivered)) = confirmations.recv() => Box::pin(self.on_confirmed(ticket, delivered)).await,
+                    Some((ticket, delivered)) = next_confirmation(&mut self.confirmations) => Box::pin(self.on_confirmed(ticket, delivered)).await,
                     _ = &mut kicked => {
                         info!(conn_id = self.id, peer = %self.peer, pile = self.session.pile_text(), "closing: the pile logged in on a newer connection");
                         // The newer connection owns the registry entry now.
@@ -196,6 +207,15 @@ impl Connection {
                 }
             }
             debug!(conn_id = self.id, peer = %self.peer, "connection closed");
+        }
+    }
+
+    /// Gives back a read buffer grown past [`READ_BUFFER_KEPT`], once nothing is in it (the
+    /// frames cut from it are handled and dropped by now).
+    fn release_large_buffer(&mut self) {
+        let buf = self.reader.read_buffer_mut();
+        if buf.is_empty() && buf.capacity() > READ_BUFFER_KEPT {
+            *buf = BytesMut::with_capacity(READ_BUFFER);
         }
     }
 
@@ -290,6 +310,16 @@ impl Connection {
         None
     }
 
+    /// A sender of held confirmations' outcomes to this connection (the channel is made at
+    /// the first one).
+    fn confirmation_sender(&mut self) -> mpsc::Sender<Confirmation> {
+        let c = self.confirmations.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(MAX_HELD);
+            Confirmations { tx, rx }
+        });
+        c.tx.clone()
+    }
+
     fn pile_code(&self) -> Option<String> {
         self.session.pile().map(|p| Bcd(p).to_string())
     }
@@ -329,7 +359,7 @@ impl Connection {
                 }
             }
             Action::ForwardDurable { message, ticket } => {
-                let tx = self.confirm.clone();
+                let tx = self.confirmation_sender();
                 match durable.take() {
                     Some(Ok(d)) => billing::confirm_journaled(
                         &self.shared,
@@ -563,7 +593,10 @@ impl Connection {
             connection_id: self.id,
             remote_addr: self.peer.to_string(),
             online_since: rfc3339_now(),
-            login: login.body.clone(),
+            // A copy, not a clone: a clone of the frame's `Bytes` would share (and so keep for
+            // the whole login) the read buffer the frame was cut from, and the reader would
+            // then allocate another one for the next frames (issue 10: memory per pile).
+            login: bytes::Bytes::copy_from_slice(&login.body),
             crc_order: self
                 .reader
                 .decoder()
@@ -656,6 +689,21 @@ impl Connection {
             raw_hex,
             body_data,
         }))
+    }
+}
+
+/// A connection's channel of held confirmations' outcomes. It keeps its own sender, so `recv`
+/// never ends.
+struct Confirmations {
+    tx: mpsc::Sender<Confirmation>,
+    rx: mpsc::Receiver<Confirmation>,
+}
+
+/// The next held confirmation's outcome; never, before the connection's first record.
+async fn next_confirmation(c: &mut Option<Confirmations>) -> Option<Confirmation> {
+    match c {
+        Some(c) => c.rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

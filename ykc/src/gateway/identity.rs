@@ -11,13 +11,15 @@ use super::Shared;
 use crate::meta::Role;
 use crate::Message;
 use clap::builder::ValueParser;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
+
+mod store;
+pub use store::{Check, IdentityStore, StoreError};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -199,118 +201,6 @@ pub fn identity_of(login: &Message) -> Map<String, Value> {
         .collect()
 }
 
-/// What the store says about a login.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Check {
-    /// The pile's first login: its identity is pinned now.
-    Pinned,
-    /// The same as pinned.
-    Matches,
-    /// These fields differ: (name, pinned, now).
-    Differs(Vec<(String, Value, Value)>),
-}
-
-impl Check {
-    /// The metrics label.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Check::Pinned => "pinned",
-            Check::Matches => "matched",
-            Check::Differs(_) => "mismatch",
-        }
-    }
-}
-
-/// The pinned identities: one SQLite table, `pile_identity`.
-///
-/// A file of its own rather than a table in the journal: the journal is pruned by age and size
-/// and can be off, while a pin must outlive both; and its single writer thread batches frames
-/// for throughput, while this is read and written once per login. Every check reads the table
-/// (no cache), so a row deleted by an operator (`sqlite3 FILE "DELETE FROM pile_identity WHERE
-/// pile_code = '…'"`) re-pins the pile at its next login, with the gateway running.
-pub struct IdentityStore {
-    db: Mutex<Connection>,
-    /// Where it is (`None`: in memory).
-    pub path: Option<PathBuf>,
-}
-
-impl IdentityStore {
-    /// Opens (creating) the store at `path`, or one in memory.
-    pub fn open(path: Option<&Path>) -> rusqlite::Result<IdentityStore> {
-        let db = match path {
-            Some(p) => {
-                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    // A missing directory shows up as the open's error just below.
-                    let _ = std::fs::create_dir_all(dir);
-                }
-                let db = Connection::open(p)?;
-                db.pragma_update(None, "journal_mode", "WAL")?;
-                db.busy_timeout(Duration::from_secs(5))?;
-                db
-            }
-            None => Connection::open_in_memory()?,
-        };
-        db.execute_batch(
-            "CREATE TABLE IF NOT EXISTS pile_identity (
-                pile_code TEXT PRIMARY KEY,
-                fields TEXT NOT NULL,      -- JSON object: the login's identity fields
-                first_seen TEXT NOT NULL,  -- RFC 3339
-                first_peer TEXT NOT NULL   -- the address of that first login
-            )",
-        )?;
-        Ok(IdentityStore {
-            db: Mutex::new(db),
-            path: path.map(Path::to_path_buf),
-        })
-    }
-
-    /// Compares `fields` with the pile's pinned identity, pinning them at its first login. Only
-    /// fields present in both are compared (a field the spec marks later is not a mismatch).
-    pub fn check(
-        &self,
-        pile: &str,
-        fields: &Map<String, Value>,
-        peer: &str,
-    ) -> rusqlite::Result<Check> {
-        let db = self.db.lock().expect("identity store lock poisoned");
-        let now = Value::Object(fields.clone()).to_string();
-        let pinned: Option<String> = db
-            .query_row(
-                "SELECT fields FROM pile_identity WHERE pile_code = ?1",
-                [pile],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(pinned) = pinned else {
-            // OR IGNORE: a racing first login of the same code pinned first; compare with it.
-            let at = super::forward::rfc3339_now();
-            let n = db.execute(
-                "INSERT OR IGNORE INTO pile_identity VALUES (?1, ?2, ?3, ?4)",
-                params![pile, now, at, peer],
-            )?;
-            drop(db);
-            return if n == 1 {
-                Ok(Check::Pinned)
-            } else {
-                self.check(pile, fields, peer)
-            };
-        };
-        let pinned: Map<String, Value> = serde_json::from_str(&pinned).unwrap_or_default();
-        let differs: Vec<_> = fields
-            .iter()
-            .filter_map(|(k, v)| {
-                let old = pinned.get(k)?;
-                (old != v).then(|| (k.clone(), old.clone(), v.clone()))
-            })
-            .collect();
-        Ok(if differs.is_empty() {
-            Check::Matches
-        } else {
-            Check::Differs(differs)
-        })
-    }
-}
-
 /// Checks a login against the pile's pinned identity (per `--pile-identity`); logs and counts
 /// the outcome. Returns the refusal in `pin` mode when it differs. A store that fails lets the
 /// login in (logged): refusing every pile because a disk is full would stop the whole fleet.
@@ -330,18 +220,11 @@ pub(super) async fn check_login(
     if fields.is_empty() {
         return None;
     }
-    let (p, who) = (pile.to_owned(), peer.to_owned());
-    let checked = tokio::task::spawn_blocking(move || store.check(&p, &fields, &who)).await;
-    let check = match checked {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => {
-            shared.metrics.identity_checked("error");
-            error!(conn_id, pile, error = %e, "identity store failed; login let in");
-            return None;
-        }
+    let check = match store.check(pile, &fields, peer).await {
+        Ok(c) => c,
         Err(e) => {
             shared.metrics.identity_checked("error");
-            error!(conn_id, pile, error = %e, "identity check failed; login let in");
+            error!(conn_id, pile, error = %e, "identity store failed; login let in");
             return None;
         }
     };
@@ -408,17 +291,29 @@ mod tests {
     fn the_first_login_pins_and_a_later_one_is_compared() {
         let s = IdentityStore::open(None).expect("memory store");
         let a = identity_of(&login("1", "V1.0"));
-        assert_eq!(s.check("P", &a, "127.0.0.1:1").unwrap(), Check::Pinned);
-        assert_eq!(s.check("P", &a, "127.0.0.1:2").unwrap(), Check::Matches);
+        assert_eq!(
+            s.check_blocking("P", &a, "127.0.0.1:1").unwrap(),
+            Check::Pinned
+        );
+        assert_eq!(
+            s.check_blocking("P", &a, "127.0.0.1:2").unwrap(),
+            Check::Matches
+        );
         let b = identity_of(&login("2", "V1.0"));
-        let Check::Differs(d) = s.check("P", &b, "127.0.0.1:3").unwrap() else {
+        let Check::Differs(d) = s.check_blocking("P", &b, "127.0.0.1:3").unwrap() else {
             panic!("a different SIM differs")
         };
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].0, "sim_card");
         // The pin stays the first login's.
-        assert_eq!(s.check("P", &a, "127.0.0.1:4").unwrap(), Check::Matches);
-        assert_eq!(s.check("Q", &b, "127.0.0.1:5").unwrap(), Check::Pinned);
+        assert_eq!(
+            s.check_blocking("P", &a, "127.0.0.1:4").unwrap(),
+            Check::Matches
+        );
+        assert_eq!(
+            s.check_blocking("Q", &b, "127.0.0.1:5").unwrap(),
+            Check::Pinned
+        );
     }
 
     #[test]
@@ -427,10 +322,47 @@ mod tests {
         let path = dir.path().join("sub/identity.db");
         let a = identity_of(&login("1", "V1.0"));
         let s = IdentityStore::open(Some(&path)).expect("store");
-        assert_eq!(s.check("P", &a, "x").unwrap(), Check::Pinned);
+        assert_eq!(s.check_blocking("P", &a, "x").unwrap(), Check::Pinned);
         drop(s);
         let s = IdentityStore::open(Some(&path)).expect("reopened");
-        assert_eq!(s.check("P", &a, "x").unwrap(), Check::Matches);
+        assert_eq!(s.check_blocking("P", &a, "x").unwrap(), Check::Matches);
+    }
+
+    /// A login storm: checks queued together are committed together, each answered as if
+    /// alone (a pile twice in one batch is pinned by the first and compared by the second).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_logins_are_pinned_in_groups() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Arc::new(IdentityStore::open(Some(&dir.path().join("id.db"))).expect("store"));
+        let a = identity_of(&login("1", "V1.0"));
+        let b = identity_of(&login("2", "V1.0"));
+        let checks = (0..500).map(|i| {
+            let (s, a, b) = (store.clone(), a.clone(), b.clone());
+            tokio::spawn(async move {
+                let pile = format!("P{}", i / 2);
+                // The second login of each pile differs in its SIM card.
+                let fields = if i % 2 == 0 { a } else { b };
+                s.check(&pile, &fields, "127.0.0.1:1").await
+            })
+        });
+        let done = futures::future::join_all(checks.collect::<Vec<_>>()).await;
+        let labels: Vec<&str> = done
+            .iter()
+            .map(|r| r.as_ref().expect("task").as_ref().expect("check").label())
+            .collect();
+        assert_eq!(labels.iter().filter(|l| **l == "pinned").count(), 250);
+        assert_eq!(labels.iter().filter(|l| **l == "mismatch").count(), 250);
+        drop(store);
+        let s = IdentityStore::open(Some(&dir.path().join("id.db"))).expect("reopened");
+        let c = s.check("P7", &a, "x").await.expect("check");
+        let c2 = s.check("P7", &b, "x").await.expect("check");
+        assert!(
+            matches!(
+                (&c, &c2),
+                (Check::Matches, Check::Differs(_)) | (Check::Differs(_), Check::Matches)
+            ),
+            "the pins are on disk: {c:?} {c2:?}"
+        );
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub(crate) struct Plan {
     pub deadline: Instant,
     /// Cancelled = stop now, as if the deadline had come.
     pub stop: CancellationToken,
+    /// Source ports for `--source-addrs` (see [`super::ports`]).
+    pub ports: super::ports::SourcePorts,
 }
 
 /// Why a session ended.
@@ -287,6 +289,26 @@ impl Pile {
         }
         let k = (self.index % u32::from(args.source_addrs)) as u8;
         let source = std::net::Ipv4Addr::new(127, 0, 0, 1 + k);
+        for _ in 0..super::ports::TRIES {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            // The picked ports lie where servers listen (below the ephemeral range): with
+            // SO_REUSEADDR this socket, and its TIME_WAIT after it closes, do not keep a server
+            // (which sets it too, as tokio's listeners do) from binding that address and port.
+            socket.set_reuseaddr(true)?;
+            match socket.bind(self.plan.ports.next(source)) {
+                Ok(()) => {}
+                // A server listens there.
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+                Err(e) => return Err(e),
+            }
+            match socket.connect(target).await {
+                // Another socket (another sim process) has this address and port connected to
+                // the same target: the next port.
+                Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => continue,
+                r => return r,
+            }
+        }
+        // Every port tried is taken: let the kernel search (slow on a crowded range, but sure).
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.bind((source, 0).into())?;
         socket.connect(target).await
