@@ -33,6 +33,10 @@ impl Answerer for Echo {
     fn alive(&self) -> Vec<(String, Presence)> {
         Vec::new()
     }
+
+    fn held(&self) -> usize {
+        0
+    }
 }
 
 fn config(url: &str, node: &str) -> FleetConfig {

@@ -578,7 +578,7 @@ impl Connection {
         }
         let admission = self.register(pile, login);
         if matches!(admission, Admission::Accepted) {
-            super::fleet::member::announce(&self.shared, &pile).await;
+            super::fleet::member::announce(&self.shared, &pile);
         }
         admission
     }

@@ -73,6 +73,10 @@ impl Answerer for Member {
         })
     }
 
+    fn held(&self) -> usize {
+        self.shared.upgrade().map_or(0, |s| s.registry.len())
+    }
+
     fn alive(&self) -> Vec<(String, Presence)> {
         let Some(s) = self.shared.upgrade() else {
             return Vec::new();
@@ -191,17 +195,25 @@ pub async fn login_elsewhere(s: &Shared, pile: &str, peer: &str) -> Option<Refus
     }
 }
 
-/// A login was registered here: writes the pile's presence, so other nodes route to it.
-/// Awaited by the login (one key-value put): a command through another node right after the
-/// login's answer finds the pile. A failure is logged; the next renewal writes it again.
-pub async fn announce(s: &Shared, key: &[u8; 7]) {
+/// A login was registered here: writes the pile's presence, so other nodes route to it, in a
+/// task of its own: the login is answered without waiting for the put (in a login storm the
+/// NATS server's answer took tens of milliseconds that every login felt). A command through
+/// another node in the moment between finds no holder (404). A failure is logged; the next
+/// renewal writes it again.
+pub fn announce(s: &Shared, key: &[u8; 7]) {
     let (Some(fleet), Some(info)) = (s.fleet.get(), s.registry.get(key)) else {
         return;
     };
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
     let p = presence(fleet.node(), &info);
-    if let Err(e) = fleet.announce(&info.pile_code, &p).await {
-        warn!(pile = info.pile_code, error = %e, "fleet: presence not written (the next renewal retries)");
-    }
+    let fleet = fleet.clone();
+    rt.spawn(async move {
+        if let Err(e) = fleet.announce(&info.pile_code, &p).await {
+            warn!(pile = info.pile_code, error = %e, "fleet: presence not written (the next renewal retries)");
+        }
+    });
 }
 
 /// The pile's connection `conn` ended: deletes its presence, unless another login owns it by
