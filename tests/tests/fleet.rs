@@ -30,8 +30,12 @@ impl Answerer for Echo {
         })
     }
 
-    fn alive(&self) -> Vec<(String, Presence)> {
+    fn alive(&self) -> Vec<[u8; 7]> {
         Vec::new()
+    }
+
+    fn presence(&self, _: &[u8; 7]) -> Option<(String, Presence)> {
+        None
     }
 
     fn held(&self) -> usize {

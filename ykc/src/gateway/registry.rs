@@ -235,13 +235,13 @@ impl Registry {
     }
 
     /// The piles whose last frame is within `alive`, for renewing their fleet presence.
-    pub fn alive(&self, alive: Duration) -> Vec<PileInfo> {
+    pub fn alive(&self, alive: Duration) -> Vec<[u8; 7]> {
         let now = self.epoch.elapsed().as_millis() as u64;
         let alive = alive.as_millis() as u64;
         self.piles()
-            .values()
-            .filter(|e| now.saturating_sub(e.last_frame.load(Relaxed)) < alive)
-            .map(|e| self.snapshot(e))
+            .iter()
+            .filter(|(_, e)| now.saturating_sub(e.last_frame.load(Relaxed)) < alive)
+            .map(|(k, _)| *k)
             .collect()
     }
 

@@ -26,7 +26,7 @@ pub struct Presence {
     pub remote_addr: String,
 }
 
-/// One pile's entry, 48 bytes without heap allocations of its own: every node holds the
+/// One pile's entry, 40 bytes without heap allocations of its own: every node holds the
 /// whole fleet's (100,000 piles). The code is the key, as its 7 BCD bytes; the node is an index
 /// into the directory's node names; the times and the address are kept parsed and written out
 /// again as the gateway wrote them (milliseconds, `ip:port`).
@@ -34,7 +34,8 @@ pub struct Presence {
 struct Held {
     connection_id: u64,
     since_ms: u64,
-    written_ms: u64,
+    /// When the entry was written, in seconds (freshness is judged in seconds).
+    written_s: u32,
     addr: Addr,
     node: u16,
 }
@@ -44,14 +45,15 @@ struct Held {
 #[derive(Debug, Clone)]
 enum Addr {
     V4([u8; 4], u16),
-    Other(Box<str>),
+    /// A thin pointer: the common case stays 16 bytes.
+    Other(Arc<String>),
 }
 
 impl Addr {
     fn parse(text: &str) -> Addr {
         match text.parse::<SocketAddr>() {
             Ok(SocketAddr::V4(a)) => Addr::V4(a.ip().octets(), a.port()),
-            _ => Addr::Other(text.into()),
+            _ => Addr::Other(Arc::new(text.to_owned())),
         }
     }
 
@@ -110,7 +112,7 @@ impl Directory {
             node,
             connection_id: p.connection_id,
             since_ms,
-            written_ms: ms(written),
+            written_s: u32::try_from(ms(written) / 1000).unwrap_or(u32::MAX),
             addr: Addr::parse(&p.remote_addr),
         };
         self.piles.insert(key, held);
@@ -171,7 +173,8 @@ impl Directory {
     }
 
     fn reachable(&self, held: &Held, now: SystemTime) -> bool {
-        fresh(at(held.written_ms), self.pile_ttl, now) && self.node_alive(self.name(held), now)
+        fresh(at(u64::from(held.written_s) * 1000), self.pile_ttl, now)
+            && self.node_alive(self.name(held), now)
     }
 
     /// Up to `limit` reachable piles in code order after `after`, and whether more follow.
@@ -233,7 +236,8 @@ impl Directory {
     /// Forgets entries past their age (the bucket dropped them already).
     pub fn prune(&mut self, now: SystemTime) {
         let ttl = self.pile_ttl;
-        self.piles.retain(|_, h| fresh(at(h.written_ms), ttl, now));
+        self.piles
+            .retain(|_, h| fresh(at(u64::from(h.written_s) * 1000), ttl, now));
         let ttl = self.node_ttl.saturating_mul(10);
         self.nodes.retain(|_, at| fresh(*at, ttl, now));
     }

@@ -77,25 +77,27 @@ impl Answerer for Member {
         self.shared.upgrade().map_or(0, |s| s.registry.len())
     }
 
-    fn alive(&self) -> Vec<(String, Presence)> {
-        let Some(s) = self.shared.upgrade() else {
-            return Vec::new();
-        };
+    fn alive(&self) -> Vec<[u8; 7]> {
+        self.shared
+            .upgrade()
+            .map(|s| s.registry.alive(s.policy.heartbeat_timeout))
+            .unwrap_or_default()
+    }
+
+    fn presence(&self, pile: &[u8; 7]) -> Option<(String, Presence)> {
+        let s = self.shared.upgrade()?;
+        let info = s.registry.get(pile)?;
         let node = s.console.node();
-        let fleet = s.fleet.get();
-        // A pile the fleet says another node took since (a login there while this node did not
-        // answer in time) is not written back over that node's entry.
-        let elsewhere = |pile: &str| {
-            fleet
-                .and_then(|f| f.lookup(pile))
-                .is_some_and(|p| p.node != node)
-        };
-        let alive = s.registry.alive(s.policy.heartbeat_timeout);
-        alive
-            .into_iter()
-            .filter(|p| !elsewhere(&p.pile_code))
-            .map(|p| (p.pile_code.clone(), presence(node, &p)))
-            .collect()
+        // A pile the fleet says another node took since (a login there while this node did
+        // not answer in time) is not written back over that node's entry.
+        let fleet = s.fleet.get()?;
+        if fleet
+            .lookup(&info.pile_code)
+            .is_some_and(|p| p.node != node)
+        {
+            return None;
+        }
+        Some((info.pile_code.clone(), presence(node, &info)))
     }
 }
 

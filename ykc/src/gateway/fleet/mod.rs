@@ -94,8 +94,13 @@ pub struct FleetConfig {
 pub trait Answerer: Send + Sync + 'static {
     /// Answers a request of another node.
     fn answer(&self, ask: Ask, request: Request) -> BoxFuture<'static, Reply>;
-    /// The piles held here that are alive (sent a frame within the heartbeat timeout).
-    fn alive(&self) -> Vec<(String, Presence)>;
+    /// The piles held here that are alive (sent a frame within the heartbeat timeout): only
+    /// their codes, so a renewal holds little at once ([`presence`](Self::presence) is asked
+    /// for each as its turn comes).
+    fn alive(&self) -> Vec<[u8; 7]>;
+    /// The presence to write for a pile held here; `None` when it is gone, or another node
+    /// took it meanwhile.
+    fn presence(&self, pile: &[u8; 7]) -> Option<(String, Presence)>;
     /// How many piles are held here (the node entry's count, every 2 s: cheap).
     fn held(&self) -> usize;
 }
@@ -293,7 +298,8 @@ impl Fleet {
     /// wait the piles' replies felt (p99 from 1 ms to 65 ms, seen here).
     async fn renew_piles(
         &self,
-        alive: Vec<(String, Presence)>,
+        answerer: &dyn Answerer,
+        alive: Vec<[u8; 7]>,
         over: Duration,
         shutdown: &CancellationToken,
     ) -> usize {
@@ -306,7 +312,8 @@ impl Fleet {
             if shutdown.is_cancelled() {
                 break;
             }
-            failed += futures::stream::iter(chunk.iter().cloned())
+            let entries = chunk.iter().filter_map(|p| answerer.presence(p));
+            failed += futures::stream::iter(entries.collect::<Vec<_>>())
                 .map(|(pile, p)| async move { self.announce(&pile, &p).await.is_err() })
                 .buffer_unordered(RENEW_CONCURRENCY)
                 .filter(|failed| std::future::ready(*failed))
@@ -383,12 +390,12 @@ impl Fleet {
             }
             if last_piles.elapsed() >= self.config.renew {
                 last_piles = tokio::time::Instant::now();
-                let (f, alive) = (self.clone(), answerer.alive());
+                let (f, a, alive) = (self.clone(), answerer.clone(), answerer.alive());
                 // Done before the next round starts.
                 let over = self.config.renew.mul_f64(0.75);
                 let stop = shutdown.clone();
                 // Its own task: thousands of puts must not delay the node's own renewal.
-                tokio::spawn(async move { f.renew_piles(alive, over, &stop).await });
+                tokio::spawn(async move { f.renew_piles(&*a, alive, over, &stop).await });
                 self.write().prune(SystemTime::now());
             }
         }
