@@ -13,17 +13,20 @@
 #
 #   cargo build --release -p ykc --bin ykc && bench/fleet-100k.sh
 #   PILES=18000 GWS=6 DUR=60 RAMP=10 bench/fleet-100k.sh          # a quick look
-#   FLEET='--cluster nats://127.0.0.1:{nats} --node-id gw{i}' bench/fleet-100k.sh
+#   JOURNAL=on bench/fleet-100k.sh                                 # with each gateway's journal
+#   FLEET= bench/fleet-100k.sh                                     # six independent gateways
 #
-# Measured here (2 cores shared with other work, so noisy), 100,000 piles, 6 gateways, no fleet
-# flags: all logged in, no errors, login storm ~2,450/s. Journal off: reply p99 2.6 ms (whole
-# run), steady probe p99 0.9 ms, 4.5 KB per pile, 6.2% of a core per 10k piles. Journal on:
-# p99 29-34 ms, steady probe p99 14-16 ms, 5.1 KB per pile (8 MiB of SQLite cache per gateway
-# included), 11% of a core per 10k piles, half of it in the journal writer threads.
+# Measured here (2 cores), 100,000 piles, 6 gateways in one fleet (the default FLEET):
+# all logged in, no errors, login storm ~2,470/s. Journal off: reply p99 7.2 ms over the whole
+# run, steady probe p99 2.7 ms, 4.93 KB per pile, 7.2% of a core per 10k piles. Journal on
+# (JOURNAL=on): p99 80 ms, steady probe p99 20 ms, 5.5 KB per pile, 10.9% of a core per 10k
+# piles (six SQLite writers fsyncing on two cores). Without the fleet (FLEET=): 4.48 KB and
+# 6.2% of a core per 10k piles, p99 2.6 ms.
 #
 # FLEET is added to each gateway's flags, with {nats} the NATS port and {i} the gateway's
-# number (0-based); empty by default (independent gateways). JOURNAL=on gives each gateway a
-# journal in the scratch dir (the production default); off by default.
+# number (0-based); by default the gateways form one fleet (`FLEET=` runs them independent).
+# JOURNAL=on gives each gateway a journal in the scratch dir (the production default); off by
+# default.
 set -euo pipefail
 BIN=${BIN:-target/release/ykc}
 NATS=${NATS:-/usr/sbin/nats-server}
@@ -33,7 +36,7 @@ PER_SIM=${PER_SIM:-17000}   # piles per sim process (< 20,000 open files each)
 RAMP=${RAMP:-40}            # seconds over which the piles connect
 DUR=${DUR:-130}             # seconds the piles run: ramp, settling, then a steady minute
 JOURNAL=${JOURNAL:-off}
-FLEET=${FLEET:-}
+FLEET=${FLEET-'--cluster nats://127.0.0.1:{nats} --node-id gw{i}'}
 PROBE=${PROBE:-600}         # piles of the steady-state probe (0 = none)
 TICK=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
