@@ -129,8 +129,10 @@ impl IdentityStore {
         answer.await.map_err(|_| StoreError::Stopped)?
     }
 
-    /// [`IdentityStore::check`] for a caller outside the runtime (it blocks the thread).
-    pub fn check_blocking(
+    /// [`IdentityStore::check`] for a caller outside the runtime (it blocks the thread): the
+    /// unit tests', which run without one.
+    #[cfg(test)]
+    pub(crate) fn check_blocking(
         &self,
         pile: &str,
         fields: &Map<String, Value>,
