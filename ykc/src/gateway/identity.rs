@@ -287,45 +287,40 @@ mod tests {
         assert_eq!(id["sim_card"], "89860012345678901234");
     }
 
-    #[test]
-    fn the_first_login_pins_and_a_later_one_is_compared() {
+    /// The store's answer for `pile` logging in with `fields` (the store always answers here).
+    async fn check(s: &IdentityStore, pile: &str, fields: &Map<String, Value>) -> Check {
+        s.check(pile, fields, "127.0.0.1:1")
+            .await
+            .expect("the store answers")
+    }
+
+    #[tokio::test]
+    async fn the_first_login_pins_and_a_later_one_is_compared() {
         let s = IdentityStore::open(None).expect("memory store");
         let a = identity_of(&login("1", "V1.0"));
-        assert_eq!(
-            s.check_blocking("P", &a, "127.0.0.1:1").unwrap(),
-            Check::Pinned
-        );
-        assert_eq!(
-            s.check_blocking("P", &a, "127.0.0.1:2").unwrap(),
-            Check::Matches
-        );
+        assert_eq!(check(&s, "P", &a).await, Check::Pinned);
+        assert_eq!(check(&s, "P", &a).await, Check::Matches);
         let b = identity_of(&login("2", "V1.0"));
-        let Check::Differs(d) = s.check_blocking("P", &b, "127.0.0.1:3").unwrap() else {
+        let Check::Differs(d) = check(&s, "P", &b).await else {
             panic!("a different SIM differs")
         };
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].0, "sim_card");
         // The pin stays the first login's.
-        assert_eq!(
-            s.check_blocking("P", &a, "127.0.0.1:4").unwrap(),
-            Check::Matches
-        );
-        assert_eq!(
-            s.check_blocking("Q", &b, "127.0.0.1:5").unwrap(),
-            Check::Pinned
-        );
+        assert_eq!(check(&s, "P", &a).await, Check::Matches);
+        assert_eq!(check(&s, "Q", &b).await, Check::Pinned);
     }
 
-    #[test]
-    fn pins_persist_in_the_file() {
+    #[tokio::test]
+    async fn pins_persist_in_the_file() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("sub/identity.db");
         let a = identity_of(&login("1", "V1.0"));
         let s = IdentityStore::open(Some(&path)).expect("store");
-        assert_eq!(s.check_blocking("P", &a, "x").unwrap(), Check::Pinned);
+        assert_eq!(check(&s, "P", &a).await, Check::Pinned);
         drop(s);
         let s = IdentityStore::open(Some(&path)).expect("reopened");
-        assert_eq!(s.check_blocking("P", &a, "x").unwrap(), Check::Matches);
+        assert_eq!(check(&s, "P", &a).await, Check::Matches);
     }
 
     /// A login storm: checks queued together are committed together, each answered as if

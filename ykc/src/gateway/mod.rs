@@ -78,7 +78,7 @@ pub enum GatewayError {
         /// Its file.
         path: std::path::PathBuf,
         /// The cause.
-        source: rusqlite::Error,
+        source: identity::StoreError,
     },
 }
 

@@ -286,6 +286,11 @@ impl Registry {
         }
     }
 
+    /// Whether the pile is held here (no snapshot taken).
+    pub fn contains(&self, key: &[u8; 7]) -> bool {
+        self.piles().contains_key(key)
+    }
+
     /// One pile.
     pub fn get(&self, key: &[u8; 7]) -> Option<PileInfo> {
         self.piles().get(key).map(|e| self.snapshot(e))

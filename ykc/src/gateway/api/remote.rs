@@ -34,7 +34,7 @@ pub(super) async fn elsewhere(
     pile: &str,
 ) -> Option<(Arc<Fleet>, String)> {
     let fleet = s.fleet.get()?;
-    if s.registry.get(key).is_some() {
+    if s.registry.contains(key) {
         return None;
     }
     let holder = match fleet.lookup(pile) {

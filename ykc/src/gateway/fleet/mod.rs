@@ -25,7 +25,6 @@ pub use wire::{Ask, Reply, Request};
 
 use crate::gateway::forward::nats_client;
 use async_nats::jetstream::{self, kv};
-use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use std::sync::{Arc, RwLock};
@@ -400,11 +399,6 @@ impl Fleet {
             }
         }
         let _ = self.nodes.delete(&self.config.node).await;
-    }
-
-    /// Sends nothing: the payload of an empty answer.
-    pub fn empty() -> Bytes {
-        Bytes::new()
     }
 }
 

@@ -54,6 +54,15 @@ pub enum StoreError {
     /// The writer thread is gone (it only ends when the store is dropped).
     #[error("identity store writer stopped")]
     Stopped,
+    /// The writer thread could not be started (the process is out of threads).
+    #[error("identity store writer not started: {0}")]
+    Thread(std::io::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(e.to_string())
+    }
 }
 
 /// One login's check, queued for the writer.
@@ -79,7 +88,7 @@ pub struct IdentityStore {
 impl IdentityStore {
     /// Opens (creating) the store at `path`, or one in memory, and starts its writer thread
     /// (it ends when the store is dropped, after answering what was queued).
-    pub fn open(path: Option<&Path>) -> rusqlite::Result<IdentityStore> {
+    pub fn open(path: Option<&Path>) -> Result<IdentityStore, StoreError> {
         let db = match path {
             Some(p) => {
                 if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -105,7 +114,7 @@ impl IdentityStore {
         std::thread::Builder::new()
             .name("ykc-identity".into())
             .spawn(move || run(db, rx))
-            .expect("the identity store's writer thread starts (at startup: out of threads)");
+            .map_err(StoreError::Thread)?;
         Ok(IdentityStore {
             requests,
             path: path.map(Path::to_path_buf),
@@ -127,22 +136,6 @@ impl IdentityStore {
             .await
             .map_err(|_| StoreError::Stopped)?;
         answer.await.map_err(|_| StoreError::Stopped)?
-    }
-
-    /// [`IdentityStore::check`] for a caller outside the runtime (it blocks the thread): the
-    /// unit tests', which run without one.
-    #[cfg(test)]
-    pub(crate) fn check_blocking(
-        &self,
-        pile: &str,
-        fields: &Map<String, Value>,
-        peer: &str,
-    ) -> Result<Check, StoreError> {
-        let (request, answer) = self.request(pile, fields, peer);
-        self.requests
-            .blocking_send(request)
-            .map_err(|_| StoreError::Stopped)?;
-        answer.blocking_recv().map_err(|_| StoreError::Stopped)?
     }
 
     fn request(
